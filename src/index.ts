@@ -1,0 +1,15 @@
+export { canonicalJson } from "./keys/canonical-json.js";
+export { cacheKey } from "./keys/cache-key.js";
+export { hashBytes } from "./keys/hash-bytes.js";
+export { caseKey, defaultCaseFiles } from "./keys/case-key.js";
+export type { CaseKeyOptions } from "./keys/case-key.js";
+export type { KeyOptions } from "./keys/key-options.js";
+
+export { CacheError, isCacheError } from "./errors/cache-error.js";
+export type { CacheErrorCode } from "./errors/cache-error.js";
+export { CacheKeyError } from "./errors/cache-key-error.js";
+export type { CacheKeyErrorCode, CacheKeyErrorDetails } from "./errors/cache-key-error.js";
+export { CacheInProgressError } from "./errors/cache-in-progress-error.js";
+export type { CacheInProgressDetails } from "./errors/cache-in-progress-error.js";
+export { CacheLockError } from "./errors/cache-lock-error.js";
+export { CacheIOError } from "./errors/cache-io-error.js";

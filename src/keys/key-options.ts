@@ -1,0 +1,55 @@
+import { CacheError } from "../errors/cache-error.js";
+
+/**
+ * Options of {@link canonicalJson} and {@link cacheKey}.
+ */
+export interface KeyOptions {
+  /**
+   * Decimal places that non-integer numbers are rounded to before serializing (ties to even, as
+   * Python's `round(x, decimals)`): an integer from 0 to 15, or `null` for no rounding.
+   *
+   * @defaultValue `8`
+   */
+  decimals?: number | null;
+}
+
+/** The default of {@link KeyOptions.decimals}. */
+export const defaultDecimals = 8;
+
+/** Validated key options: `decimals` is a whole number 0..15, or null for no quantization. */
+export interface ResolvedKeyOptions {
+  decimals: number | null;
+}
+
+/** Checks `options` and fills in defaults; a bad value throws `CACHE_INVALID_OPTION`. */
+export function resolveKeyOptions(options: unknown): ResolvedKeyOptions {
+  if (options === undefined) return { decimals: defaultDecimals };
+  if (typeof options !== "object" || options === null) {
+    throw new CacheError(
+      "CACHE_INVALID_OPTION",
+      `key options must be an object, got ${describe(options)}`,
+    );
+  }
+  const { decimals = defaultDecimals } = options as KeyOptions;
+  if (
+    decimals !== null &&
+    (typeof decimals !== "number" || !Number.isInteger(decimals) || decimals < 0 || decimals > 15)
+  ) {
+    throw new CacheError(
+      "CACHE_INVALID_OPTION",
+      `option "decimals" must be an integer from 0 to 15 or null, got ${describe(decimals)}`,
+    );
+  }
+  return { decimals };
+}
+
+/** A short description of a bad option value for an error message. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return value.toString();
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object" && value !== null) return "an object";
+  return String(value);
+}
