@@ -55,6 +55,8 @@ export class CacheInProgressError extends CacheError {
     );
     this.key = details.key;
     this.waitedMs = details.waitedMs;
-    this.retryAfterSeconds = Math.max(1, Math.ceil(details.retryAfterSeconds));
+    // NaN or Infinity would make a meaningless Retry-After header; 1 is the floor either way.
+    const seconds = details.retryAfterSeconds;
+    this.retryAfterSeconds = Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1;
   }
 }

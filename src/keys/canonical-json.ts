@@ -101,10 +101,15 @@ function toCanonicalCopy(value: unknown, key: string, state: WalkState): unknown
   }
 }
 
-function copyObject(value: object, key: string, state: WalkState): unknown {
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
+function copyObject(value: object, key: string, state: WalkState, callToJSON = true): unknown {
+  const toJSON = callToJSON ? (value as { toJSON?: unknown }).toJSON : undefined;
   if (typeof toJSON === "function") {
-    return toCanonicalCopy((toJSON as (key: string) => unknown).call(value, key), key, state);
+    const result = (toJSON as (key: string) => unknown).call(value, key);
+    // As in JSON.stringify, the result's own toJSON is not called again (calling it would loop
+    // forever on `toJSON() { return this; }`).
+    return typeof result === "object" && result !== null
+      ? copyObject(result, key, state, false)
+      : toCanonicalCopy(result, key, state);
   }
   const { ancestors } = state;
   if (ancestors.includes(value)) throw new InvalidValue("a cycle");
