@@ -2,6 +2,7 @@ export { canonicalJson } from "./keys/canonical-json.js";
 export { cacheKey } from "./keys/cache-key.js";
 export { hashBytes } from "./keys/hash-bytes.js";
 export { caseKey, defaultCaseFiles } from "./keys/case-key.js";
+export { canonicalJsonOfText, cacheKeyOfText } from "./keys/canonical-json-text.js";
 export type { CaseKeyOptions } from "./keys/case-key.js";
 export type { KeyOptions } from "./keys/key-options.js";
 
@@ -13,3 +14,7 @@ export { CacheInProgressError } from "./errors/cache-in-progress-error.js";
 export type { CacheInProgressDetails } from "./errors/cache-in-progress-error.js";
 export { CacheLockError } from "./errors/cache-lock-error.js";
 export { CacheIOError } from "./errors/cache-io-error.js";
+
+export { CacheManager } from "./manager/cache-manager.js";
+export type { CacheEntry, Generate, GenerateContext } from "./manager/cache-manager.js";
+export type { CacheManagerOptions, EntryOptions, GetOrCreateOptions } from "./manager/options.js";

@@ -1,0 +1,147 @@
+import * as fs from "node:fs";
+import { lock as properLock } from "proper-lockfile";
+import { CacheLockError } from "../errors/cache-lock-error.js";
+import { errorCode } from "./fs-errors.js";
+import type { StorageLock } from "./storage.js";
+
+type Callback = (error?: NodeJS.ErrnoException | null) => void;
+
+/** Options of {@link FileLocker}. */
+export interface FileLockerOptions {
+  /** A lock whose mtime is older than this belongs to a dead holder. */
+  staleMs: number;
+  /** Called once when a held lock is lost; never throws into a timer. */
+  onLost?: (lockPath: string, error: Error) => void;
+}
+
+const contention = (): NodeJS.ErrnoException =>
+  Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED" });
+
+/**
+ * Generation locks on top of proper-lockfile (a directory per lock, its mtime refreshed by the
+ * holder), with its traps closed:
+ *
+ * - Reclaiming a stale lock is two steps there (rmdir, mkdir), so two waiters could both win
+ *   (proper-lockfile issue #121). Here every reclaim goes through a guard directory taken with
+ *   `mkdir`, and re-checks staleness under it: one reclaimer at a time, and only of a lock that
+ *   is still stale.
+ * - Its default `onCompromised` throws from a timer, killing the host; here a lost lock is only
+ *   recorded ({@link StorageLock.lost}) and reported to `onLost`.
+ * - Its first lock per `fs` object sets the lock's mtime up to a second into the future (an
+ *   mtime-precision probe), which would let a dead holder block its key that much longer than
+ *   `staleMs`; {@link FileLocker.warmUp} runs that probe once on a scratch lock.
+ * - `retries: 0` and `realpath: false` are explicit: the caller polls, and the entry file need
+ *   not exist.
+ */
+export class FileLocker {
+  readonly #staleMs: number;
+  readonly #onLost: FileLockerOptions["onLost"];
+  /** Lock directories this process is releasing: their removal bypasses the reclaim guard. */
+  readonly #releasing = new Set<string>();
+  /** One `fs` object for every lock, so that proper-lockfile caches its mtime precision on it. */
+  readonly #lockFs: typeof fs;
+
+  constructor(options: FileLockerOptions) {
+    this.#staleMs = options.staleMs;
+    this.#onLost = options.onLost;
+    this.#lockFs = {
+      ...fs,
+      rmdir: ((path: string, callback: Callback) => {
+        if (this.#releasing.has(path)) fs.rmdir(path, callback);
+        else this.#reclaim(path, callback);
+      }) as typeof fs.rmdir,
+    };
+  }
+
+  /**
+   * Tries once to take the lock at `lockPath` (a directory). Resolves `undefined` on contention;
+   * rejects with {@link CacheLockError} when the lock cannot be created for another reason.
+   */
+  async tryLock(lockPath: string): Promise<StorageLock | undefined> {
+    const state = { lost: false };
+    let release: () => Promise<void>;
+    try {
+      release = await properLock(lockPath, {
+        lockfilePath: lockPath,
+        realpath: false,
+        retries: 0,
+        stale: this.#staleMs,
+        fs: this.#lockFs,
+        onCompromised: (error) => {
+          state.lost = true;
+          this.#onLost?.(lockPath, error);
+        },
+      });
+    } catch (error) {
+      if (errorCode(error) === "ELOCKED") return undefined;
+      throw new CacheLockError(`cannot create lock ${lockPath}`, { cause: error });
+    }
+    return {
+      get lost() {
+        return state.lost;
+      },
+      release: async () => {
+        if (state.lost) return;
+        this.#releasing.add(lockPath);
+        try {
+          await release();
+        } catch (error) {
+          // A lock lost while releasing is not the releaser's problem: a successor owns it now.
+          const code = errorCode(error);
+          if (code !== "ERELEASED" && code !== "ENOENT") {
+            throw new CacheLockError(`cannot release lock ${lockPath}`, { cause: error });
+          }
+        } finally {
+          this.#releasing.delete(lockPath);
+        }
+      },
+    };
+  }
+
+  /** Takes and releases a scratch lock so that later locks get an accurate mtime. */
+  async warmUp(scratchLockPath: string): Promise<void> {
+    const scratch = await this.tryLock(scratchLockPath);
+    await scratch?.release();
+  }
+
+  /**
+   * proper-lockfile removes a lock it found stale through `fs.rmdir`; this replaces that removal
+   * with one serialized by a guard directory, which removes the lock only if it is still stale.
+   */
+  #reclaim(lockPath: string, callback: Callback): void {
+    const guard = `${lockPath}.reclaim`;
+    fs.mkdir(guard, (guardError) => {
+      if (guardError) {
+        if (guardError.code !== "EEXIST") {
+          callback(guardError);
+          return;
+        }
+        // A reclaimer that died holding the guard leaves it behind: clear it once it is stale.
+        fs.stat(guard, (statError, stat) => {
+          if (!statError && stat.mtimeMs < Date.now() - this.#staleMs)
+            fs.rmdir(guard, () => {
+              callback(contention());
+            });
+          else callback(contention());
+        });
+        return;
+      }
+      const done = (error?: NodeJS.ErrnoException | null) => {
+        fs.rmdir(guard, () => {
+          callback(error);
+        });
+      };
+      fs.stat(lockPath, (statError, stat) => {
+        if (statError) {
+          done(statError.code === "ENOENT" ? null : statError);
+        } else if (stat.mtimeMs >= Date.now() - this.#staleMs) {
+          done(contention());
+        } else {
+          fs.rmdir(lockPath, (error) => {
+            done(error && error.code !== "ENOENT" ? error : null);
+          });
+        }
+      });
+    });
+  }
+}

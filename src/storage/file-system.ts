@@ -1,0 +1,48 @@
+import * as fsp from "node:fs/promises";
+import writeFileAtomic from "write-file-atomic";
+
+/**
+ * The file-system calls the file storage makes, in one object: the seam through which tests
+ * inject faults (EACCES, ENOSPC, EIO, short writes) that cannot be produced for real as root.
+ *
+ * @internal
+ */
+export interface FileSystem {
+  /** The platform whose rules apply (Windows: transient rename errors, no directory fsync). */
+  platform: NodeJS.Platform;
+  readFile(path: string): Promise<Buffer>;
+  stat(path: string): Promise<{ size: number; mtimeMs: number; isFile(): boolean }>;
+  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
+  readdir(path: string): Promise<string[]>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Writes a file through a temp file that is fsynced, closed, then renamed over `path`. */
+  writeFileAtomic(path: string, data: Uint8Array): Promise<void>;
+  /** Flushes a directory's entries (a rename in it) to disk. */
+  syncDirectory(path: string): Promise<void>;
+}
+
+/** The real file system. */
+export const nodeFileSystem: FileSystem = {
+  platform: process.platform,
+  readFile: (path) => fsp.readFile(path),
+  stat: (path) => fsp.stat(path),
+  mkdir: (path, options) => fsp.mkdir(path, options),
+  readdir: (path) => fsp.readdir(path),
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (path) => fsp.unlink(path),
+  writeFileAtomic: (path, data) =>
+    writeFileAtomic(path, Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+      fsync: true,
+    }),
+  async syncDirectory(path) {
+    // Windows cannot open a directory for fsync; NTFS journals the rename itself.
+    if (this.platform === "win32") return;
+    const handle = await fsp.open(path, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};
