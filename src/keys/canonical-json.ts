@@ -1,6 +1,7 @@
 import { CacheKeyError } from "../errors/cache-key-error.js";
 import { formatJsonPath, type PathSegment } from "./json-path.js";
 import { type KeyOptions, resolveKeyOptions } from "./key-options.js";
+import { pythonCanonicalJson } from "./python/from-value.js";
 import { quantize } from "./quantize.js";
 
 /**
@@ -36,6 +37,9 @@ interface WalkState {
  *   with a `toJSON` method such as `Date`. Properties whose value is `undefined` are omitted.
  *   Anything else throws a {@link CacheKeyError} with code `CACHE_INVALID_VALUE` whose `path`
  *   names the place, such as `$.axes[3].esi`.
+ * - With `dialect: "python"` it writes the reference backend's form instead, Python's
+ *   `json.dumps(quantize(o), sort_keys=True, separators=(",", ":"))`: see
+ *   {@link KeyOptions.dialect}.
  *
  * @param value - the JSON data to serialize.
  * @param options - see {@link KeyOptions}.
@@ -52,7 +56,8 @@ interface WalkState {
  * ```
  */
 export function canonicalJson(value: unknown, options?: KeyOptions): string {
-  const { decimals } = resolveKeyOptions(options);
+  const { decimals, dialect } = resolveKeyOptions(options);
+  if (dialect === "python") return pythonCanonicalJson(value, decimals);
   const state: WalkState = { decimals, ancestors: [], hasIndexKeys: false };
   let copy: unknown;
   try {

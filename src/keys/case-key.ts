@@ -4,7 +4,13 @@ import { CacheError } from "../errors/cache-error.js";
 import { CacheKeyError } from "../errors/cache-key-error.js";
 import { canonicalJson } from "./canonical-json.js";
 import { hashBytes } from "./hash-bytes.js";
-import { describe, type KeyOptions, resolveKeyOptions } from "./key-options.js";
+import { canonicalJsonOfDecodedText } from "./canonical-json-text.js";
+import {
+  describe,
+  type KeyOptions,
+  type ResolvedKeyOptions,
+  resolveKeyOptions,
+} from "./key-options.js";
 
 /** Options of {@link caseKey}. */
 export interface CaseKeyOptions extends KeyOptions {
@@ -30,7 +36,9 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * {@link canonicalJson | canonical forms} of the case's JSON files joined by `"\n"`, in the
  * order of {@link CaseKeyOptions.files}.
  *
- * Each file must be strict UTF-8 without a byte-order mark and hold one JSON text.
+ * Each file must be strict UTF-8 without a byte-order mark and hold one JSON text. With
+ * `dialect: "python"` each file is read as Python's `json.loads` reads it (number tokens keep
+ * their type, see {@link canonicalJsonOfText}), so the key equals the reference backend's.
  *
  * @param dir - the case directory.
  * @param options - the files to key, and {@link KeyOptions}.
@@ -100,7 +108,15 @@ async function readCaseFile(file: string): Promise<{ file: string; text: string 
   return { file, text };
 }
 
-function canonicalFormOf(file: string, text: string, options: KeyOptions): string {
+function canonicalFormOf(file: string, text: string, options: ResolvedKeyOptions): string {
+  if (options.dialect === "python") {
+    // Read from the text, so that number tokens keep their type (`1.0` is a float, `1` an int).
+    try {
+      return canonicalJsonOfDecodedText(text, options);
+    } catch (cause) {
+      throw invalidCase(file, "is not JSON as Python reads it", cause);
+    }
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

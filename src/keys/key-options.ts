@@ -11,6 +11,22 @@ export interface KeyOptions {
    * @defaultValue `8`
    */
   decimals?: number | null;
+  /**
+   * Which canonical form to write.
+   *
+   * - `"jcs"`: RFC 8785 (JSON Canonicalization Scheme) after quantization — the portable
+   *   choice, and what every JCS implementation in any language computes.
+   * - `"python"`: byte for byte what the reference backend writes, Python 3's
+   *   `json.dumps(quantize(o), sort_keys=True, separators=(",", ":"))` — for sharing keys with
+   *   it. Non-ASCII is escaped as `\uXXXX`, floats are written as Python's `repr` (`1.0`,
+   *   `1e-05`), keys are sorted by code point, and `NaN`, `±Infinity` and lone surrogates are
+   *   accepted. For in-memory values an integral `number` (and a `bigint`) is a Python `int`,
+   *   any other `number` a `float`; to keep `1.0` apart from `1`, key the JSON text with
+   *   {@link canonicalJsonOfText} or {@link cacheKeyOfText}. See the "Python dialect" guide.
+   *
+   * @defaultValue `"jcs"`
+   */
+  dialect?: "jcs" | "python";
 }
 
 /** The default of {@link KeyOptions.decimals}. */
@@ -19,11 +35,12 @@ export const defaultDecimals = 8;
 /** Validated key options: `decimals` is a whole number 0..15, or null for no quantization. */
 export interface ResolvedKeyOptions {
   decimals: number | null;
+  dialect: "jcs" | "python";
 }
 
 /** Checks `options` and fills in defaults; a bad value throws `CACHE_INVALID_OPTION`. */
 export function resolveKeyOptions(options: unknown): ResolvedKeyOptions {
-  if (options === undefined) return { decimals: defaultDecimals };
+  if (options === undefined) return { decimals: defaultDecimals, dialect: "jcs" };
   if (typeof options !== "object" || options === null) {
     throw new CacheError(
       "CACHE_INVALID_OPTION",
@@ -40,7 +57,14 @@ export function resolveKeyOptions(options: unknown): ResolvedKeyOptions {
       `option "decimals" must be an integer from 0 to 15 or null, got ${describe(decimals)}`,
     );
   }
-  return { decimals };
+  const { dialect = "jcs" } = options as { dialect?: unknown };
+  if (dialect !== "jcs" && dialect !== "python") {
+    throw new CacheError(
+      "CACHE_INVALID_OPTION",
+      `option "dialect" must be "jcs" or "python", got ${describe(dialect)}`,
+    );
+  }
+  return { decimals, dialect };
 }
 
 /** A short description of a bad option value for an error message. */
