@@ -181,6 +181,24 @@ describe("toJSON", () => {
     expect(canonicalJson({ v: { toJSON: () => 0.123456789 } })).toBe('{"v":0.12345679}');
   });
 
+  it("passes an error thrown by toJSON or a getter through unchanged", () => {
+    const failure = new Error("host failure");
+    const throwing = {
+      toJSON() {
+        throw failure;
+      },
+    };
+    expect(() => jcs(throwing)).toThrow(failure);
+    expect(() => jcs({ a: [1, throwing] })).toThrow(failure);
+    const getter = Object.defineProperty({}, "x", {
+      enumerable: true,
+      get() {
+        throw failure;
+      },
+    });
+    expect(() => jcs({ nested: getter })).toThrow(failure);
+  });
+
   it("omits a property whose toJSON returns undefined, as JSON does", () => {
     expect(jcs({ a: { toJSON: () => undefined }, b: 1 })).toBe('{"b":1}');
   });

@@ -177,6 +177,15 @@ describe("quantize", () => {
     expectSame(quantize(0.1 + 0.2, 8), 0.3, "0.1 + 0.2");
   });
 
+  it("decides subnormal numbers exactly, on both paths", () => {
+    for (const x of [5e-324, -5e-324, 1e-310, -2.225073858507201e-308]) {
+      for (const d of [0, 8, 15]) {
+        expectSame(quantizeExactly(x, d), x < 0 ? -0 : 0, `${x} at ${d} (exact path)`);
+        expectSame(quantize(x, d), x < 0 ? -0 : 0, `${x} at ${d}`);
+      }
+    }
+  });
+
   it("leaves integers untouched in canonical JSON", () => {
     for (const n of [
       0,
