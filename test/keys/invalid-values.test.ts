@@ -210,6 +210,20 @@ describe("bad decimals", () => {
     },
   );
 
+  it.each([
+    [8n, "8n"],
+    [() => 8, "a function"],
+    [Symbol("eight"), "Symbol(eight)"],
+    [[8], "an array"],
+    [{ value: 8 }, "an object"],
+    ["8", '"8"'],
+    [Number.NaN, "NaN"],
+  ])("describes the bad decimals %s in the message", (decimals, description) => {
+    const error = thrown(() => canonicalJson(1, { decimals } as unknown as { decimals: number }));
+    expect((error as CacheError).code).toBe("CACHE_INVALID_OPTION");
+    expect((error as CacheError).message).toContain(`got ${description}`);
+  });
+
   it("rejects options that are not an object", () => {
     expect(() => canonicalJson(1, null as unknown as object)).toThrow(
       expect.objectContaining({ code: "CACHE_INVALID_OPTION" }),
