@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runInNewContext } from "node:vm";
@@ -124,6 +125,57 @@ describe("key order", () => {
 
   it("keeps array order", () => {
     expect(jcs([3, 1, 2, "b", "a"])).toBe('[3,1,2,"b","a"]');
+  });
+});
+
+describe("random JSON data", () => {
+  /** RFC 8785 read literally: keys sorted by UTF-16 code units, leaves as JSON.stringify. */
+  function reference(value: unknown): string {
+    if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
+    if (typeof value === "object" && value !== null) {
+      const record = value as Record<string, unknown>;
+      const members = Object.keys(record)
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) // string < compares UTF-16 code units
+        .map((key) => `${JSON.stringify(key)}:${reference(record[key])}`);
+      return `{${members.join(",")}}`;
+    }
+    return JSON.stringify(value);
+  }
+
+  const key = fc.oneof(
+    fc.nat({ max: 2 ** 32 + 5 }).map(String), // array-index-like, and just past the index range
+    fc.constantFrom("__proto__", "constructor", "toString", "", "-1", "01", "1e3", "1.5"),
+    fc.string({ unit: "binary", maxLength: 4 }).filter((text) => text.isWellFormed()),
+  );
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.constantFrom(null, true, false),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer(),
+      fc.string({ unit: "binary" }).filter((text) => text.isWellFormed()),
+      fc.array(tie("value"), { maxLength: 5 }),
+      fc.dictionary(key, tie("value"), { maxKeys: 6 }),
+    ),
+  })).value;
+
+  it("agrees with a literal reading of RFC 8785", () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(jcs(value)).toBe(reference(value));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("survives a JSON round trip unchanged", () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        const canonical = jcs(value);
+        expect(jcs(JSON.parse(canonical))).toBe(canonical);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
