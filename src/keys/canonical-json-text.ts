@@ -2,7 +2,7 @@ import { CacheKeyError } from "../errors/cache-key-error.js";
 import { canonicalJson } from "./canonical-json.js";
 import { hashBytes } from "./hash-bytes.js";
 import { type KeyOptions, type ResolvedKeyOptions, resolveKeyOptions } from "./key-options.js";
-import { JsonTextError, lineAndColumn, parsePythonJson } from "./python/parse-text.js";
+import { parsePythonJson } from "./python/parse-text.js";
 import { writePython } from "./python/serialize.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -93,7 +93,7 @@ function decodeJsonText(text: unknown): string {
  * @throws {@link CacheKeyError} (`CACHE_INVALID_VALUE`).
  */
 export function canonicalJsonOfDecodedText(text: string, options: ResolvedKeyOptions): string {
-  if (options.dialect === "python") return writePython(readPythonText(text), options.decimals);
+  if (options.dialect === "python") return writePython(parsePythonJson(text), options.decimals);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -101,16 +101,6 @@ export function canonicalJsonOfDecodedText(text: string, options: ResolvedKeyOpt
     throw invalidText(`text is not JSON: ${(cause as Error).message}`, cause);
   }
   return canonicalJson(value, options);
-}
-
-function readPythonText(text: string): ReturnType<typeof parsePythonJson> {
-  try {
-    return parsePythonJson(text);
-  } catch (cause) {
-    if (!(cause instanceof JsonTextError)) throw cause;
-    const { line, column } = lineAndColumn(text, cause.offset);
-    throw invalidText(`text is not JSON: ${cause.reason} at line ${line} column ${column}`, cause);
-  }
 }
 
 function invalidText(message: string, cause?: unknown): CacheKeyError {

@@ -1,17 +1,8 @@
+import { CacheKeyError } from "../../errors/cache-key-error.js";
 import { maxIntDigits, PyInt, type PyObject, type PyValue } from "./tree.js";
 
 /** How deep JSON text may nest; the same bound as for in-memory values. */
 const maxDepth = 1000;
-
-/** JSON text that Python's `json.loads` would not read; `offset` is a UTF-16 index. */
-export class JsonTextError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly offset: number,
-  ) {
-    super(reason);
-  }
-}
 
 /**
  * Reads JSON text as Python 3.11's `json.loads` does, keeping what `JSON.parse` loses: a number
@@ -21,7 +12,8 @@ export class JsonTextError extends Error {
  * escapes may produce lone surrogates. Whitespace is space, tab, CR and LF only; raw control
  * characters in strings, comments, trailing commas, leading zeros and trailing data are errors.
  *
- * @throws {@link JsonTextError} naming what is wrong and where.
+ * @throws {@link CacheKeyError} (`CACHE_INVALID_VALUE`) naming what is wrong, and the line and
+ *   column.
  */
 export function parsePythonJson(text: string): PyValue {
   const reader = new Reader(text);
@@ -77,7 +69,11 @@ class Reader {
   constructor(readonly text: string) {}
 
   fail(reason: string, offset = this.at): never {
-    throw new JsonTextError(reason, offset);
+    const { line, column } = lineAndColumn(this.text, offset);
+    throw new CacheKeyError(
+      "CACHE_INVALID_VALUE",
+      `text is not JSON: ${reason} at line ${line} column ${column}`,
+    );
   }
 
   skipWhitespace(): void {
@@ -227,7 +223,7 @@ class Reader {
 }
 
 /** The 1-based line and column of a UTF-16 offset in `text`, for error messages. */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let index = text.indexOf("\n"); index !== -1 && index < offset;) {

@@ -1,3 +1,4 @@
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { CacheKeyError } from "../../../src/errors/cache-key-error.js";
 import { canonicalJson } from "../../../src/keys/canonical-json.js";
@@ -84,5 +85,33 @@ describe("in-memory values in the python dialect", () => {
     let ok: unknown = 0;
     for (let depth = 0; depth < 1000; depth++) ok = [ok];
     expect(python(ok)).toBe(`${"[".repeat(1000)}0${"]".repeat(1000)}`);
+  });
+});
+
+describe("in-memory values from elsewhere in the python dialect", () => {
+  it("accepts plain objects from another realm", () => {
+    expect(python(runInNewContext("({ b: [1.5], a: { c: 'é' } })"))).toBe(
+      '{"a":{"c":"\\u00e9"},"b":[1.5]}',
+    );
+  });
+
+  it("names the class of an instance, or says it has none", () => {
+    expect(() => python({ x: Object.create({ inherited: 1 }) as unknown })).toThrow(
+      /an instance of Object at \$\.x/,
+    );
+    expect(() => python([Object.create(Object.create(null) as object) as unknown])).toThrow(
+      /an instance of a class at \$\[0\]/,
+    );
+  });
+
+  it("passes a host error thrown by toJSON through unchanged", () => {
+    const failure = new Error("host failure");
+    const throwing = {
+      toJSON(): never {
+        throw failure;
+      },
+    };
+    expect(() => python({ a: [throwing] })).toThrow(failure);
+    expect(() => python(throwing)).toThrow(failure);
   });
 });
