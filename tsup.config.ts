@@ -9,4 +9,6 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   splitting: false,
+  // Keep class names (CacheError, …) in stack traces instead of esbuild's renamed `_CacheError`.
+  keepNames: true,
 });

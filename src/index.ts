@@ -7,7 +7,7 @@ export type { CaseKeyOptions } from "./keys/case-key.js";
 export type { KeyOptions } from "./keys/key-options.js";
 
 export { CacheError, isCacheError } from "./errors/cache-error.js";
-export type { CacheErrorCode } from "./errors/cache-error.js";
+export type { CacheErrorByCode, CacheErrorCode } from "./errors/cache-error.js";
 export { CacheKeyError } from "./errors/cache-key-error.js";
 export type { CacheKeyErrorCode, CacheKeyErrorDetails } from "./errors/cache-key-error.js";
 export { CacheInProgressError } from "./errors/cache-in-progress-error.js";

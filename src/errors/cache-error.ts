@@ -1,3 +1,8 @@
+import type { CacheInProgressError } from "./cache-in-progress-error.js";
+import type { CacheIOError } from "./cache-io-error.js";
+import type { CacheKeyError } from "./cache-key-error.js";
+import type { CacheLockError } from "./cache-lock-error.js";
+
 /**
  * Every `code` a {@link CacheError} can carry. The code is the stable, documented part of an
  * error: branch on it (or use {@link isCacheError}), not on the message.
@@ -22,6 +27,29 @@ export type CacheErrorCode =
   | "CACHE_IN_PROGRESS"
   | "CACHE_LOCK_FAILED"
   | "CACHE_IO";
+
+/**
+ * The class of the error that carries each code, for {@link isCacheError}'s narrowing: after
+ * `isCacheError(error, "CACHE_IN_PROGRESS")`, `error` is a {@link CacheInProgressError}.
+ */
+export interface CacheErrorByCode {
+  /** A key or extension that is not a safe file name. */
+  CACHE_INVALID_KEY: CacheKeyError;
+  /** A value that is not JSON data. */
+  CACHE_INVALID_VALUE: CacheKeyError;
+  /** A case file that cannot be keyed. */
+  CACHE_INVALID_CASE: CacheKeyError;
+  /** A bad option. */
+  CACHE_INVALID_OPTION: CacheError;
+  /** A generator result that is neither a string nor bytes. */
+  CACHE_INVALID_RESULT: CacheError;
+  /** Another caller is generating the entry. */
+  CACHE_IN_PROGRESS: CacheInProgressError;
+  /** A lock could not be created or kept. */
+  CACHE_LOCK_FAILED: CacheLockError;
+  /** The file system failed. */
+  CACHE_IO: CacheIOError;
+}
 
 // A registry-wide symbol, so that an error made by one copy of the package (the ESM build, the
 // CommonJS build, or a second installed copy) is recognised by every other copy.
@@ -94,7 +122,8 @@ export class CacheError extends Error {
  *
  * @param error - any caught value.
  * @param code - when given, the error must also carry this code.
- * @returns `true` if `error` is a `CacheError` (with `code`, when given).
+ * @returns `true` if `error` is a `CacheError` (with `code`, when given); with a code, `error`
+ *   is narrowed to that code's class ({@link CacheErrorByCode}).
  *
  * @example
  * ```ts
@@ -109,6 +138,11 @@ export class CacheError extends Error {
  * }
  * ```
  */
+export function isCacheError<Code extends CacheErrorCode>(
+  error: unknown,
+  code: Code,
+): error is CacheErrorByCode[Code];
+export function isCacheError(error: unknown): error is CacheError;
 export function isCacheError(error: unknown, code?: CacheErrorCode): error is CacheError {
   if (!(error instanceof CacheError)) return false;
   return code === undefined || error.code === code;
