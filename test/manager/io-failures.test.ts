@@ -303,6 +303,21 @@ describe("Windows rename retries (platform win32 on the seam)", () => {
   });
 });
 
+describe("a lock that cannot be released", () => {
+  it("does not fail the call: the entry is published and the lock is left to go stale", async () => {
+    const cache = new CacheManager({ dir: await makeTempDir() });
+    const lockPath = new Layout(cache.dir).lockPath("key");
+    const entry = await cache.getOrCreateEntry("key", async () => {
+      // Something drops a file into the held lock directory, so that removing it fails.
+      await writeFile(join(lockPath, "intruder"), "x");
+      return "published";
+    });
+    expect(entry).toMatchObject({ source: "generated", data: Buffer.from("published") });
+    expect(await readFile(cache.pathFor("key"), "utf8")).toBe("published");
+    expect(existsSync(lockPath)).toBe(true);
+  });
+});
+
 describe("a lock that cannot be created", () => {
   it("rejects getOrCreate with CacheLockError, not contention; generate is not called", async () => {
     const cache = new CacheManager({ dir: await makeTempDir() });

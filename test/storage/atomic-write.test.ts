@@ -80,6 +80,24 @@ describe("writeAtomically", () => {
     expect(existsSync(target)).toBe(false);
   });
 
+  it("a failure without an error code is wrapped too, its message naming no code", async () => {
+    const { staging, target } = await setUp();
+    const cause = new Error("no code here");
+    const fs: FileSystem = { ...nodeFileSystem, writeFileAtomic: () => Promise.reject(cause) };
+    const error = await rejection(writeAtomically(fs, staging, target, Buffer.from("x")));
+    expect(error).toBeInstanceOf(CacheIOError);
+    expect((error as CacheIOError).cause).toBe(cause);
+    expect((error as CacheIOError).message).not.toMatch(/\(\w+\)$/);
+    const nullFs: FileSystem = {
+      ...nodeFileSystem,
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a misbehaving fs
+      writeFileAtomic: () => Promise.reject(null),
+    };
+    const nullError = await rejection(writeAtomically(nullFs, staging, target, Buffer.from("x")));
+    expect(nullError).toBeInstanceOf(CacheIOError);
+    expect((nullError as CacheIOError).cause).toBeNull();
+  });
+
   it("a short write is detected, the old target kept, and the staging file removed", async () => {
     const { staging, target } = await setUp();
     await writeFile(target, "previous");

@@ -57,6 +57,16 @@ describe("FileLocker", () => {
     await expect(lock?.release()).resolves.toBeUndefined();
   });
 
+  it("a release that cannot remove the lock rejects with CacheLockError and its cause", async () => {
+    const path = await lockPathIn();
+    const lock = await new FileLocker({ staleMs }).tryLock(path);
+    await writeFile(join(path, "intruder"), "x");
+    const error: unknown = await lock?.release().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CacheLockError);
+    expect((error as CacheLockError).code).toBe("CACHE_LOCK_FAILED");
+    expect(((error as CacheLockError).cause as NodeJS.ErrnoException).code).toBe("ENOTEMPTY");
+  });
+
   it("a lock whose parent is a file rejects with CacheLockError (CACHE_LOCK_FAILED) and its cause", async () => {
     const root = await makeTempDir();
     const parent = join(root, "locks");
