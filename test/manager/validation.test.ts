@@ -195,7 +195,9 @@ describe("constructor options", () => {
     const dir = await makeTempDir();
     expect(new CacheManager({ dir, lockTimeoutMs: 0, staleLockMs: 2000 }).dir).toBe(dir);
     expect(new CacheManager({ dir, lockTimeoutMs: 2 ** 31 - 1 }).dir).toBe(dir);
-    expect(new CacheManager({ dir, dir: undefined } as never).dir).toBeDefined();
+    // An option given as undefined is an absent option.
+    const absent = { dir, lockTimeoutMs: undefined, staleLockMs: undefined };
+    expect(new CacheManager(absent as never).dir).toBe(dir);
   });
 });
 
