@@ -66,7 +66,13 @@ const intToken = fc.oneof(
   fc.integer().map(String),
   fc.bigInt({ min: -(10n ** 60n), max: 10n ** 60n }).map(String),
 );
-const text = fc.string({ unit: "binary", maxLength: 12 });
+// Any UTF-16 unit (lone surrogates included), any astral character, and the edges that matter.
+const unit = fc.oneof(
+  fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+  fc.integer({ min: 0x10000, max: 0x10ffff }).map((code) => String.fromCodePoint(code)),
+  fc.constantFrom("a", "/", '"', "\\", "\u007f", "\ud800", "\udc00", "\ue000", "\uffff", "\u2028"),
+);
+const text = fc.string({ unit, maxLength: 12 });
 const key = fc.oneof(text, fc.constantFrom("a", "b", "\uE000", "\u{1F600}", "\uDC00", "10", "2"));
 const { json } = fc.letrec<{ json: string }>((tie) => ({
   json: fc.oneof(
