@@ -135,6 +135,17 @@ describe("FileLocker", () => {
     expect(releaseAfter(await locker.tryLock(path))).toBeDefined();
   });
 
+  it("a stale lock whose reclaim guard cannot be created rejects with CacheLockError, not contention", async () => {
+    // The guard's name is the lock's plus ".reclaim": past 255 bytes it cannot exist (ENAMETOOLONG).
+    const path = join(await makeTempDir(), `${"x".repeat(245)}.lock`);
+    await mkdir(path);
+    age(path, staleMs + 5_000);
+    const error: unknown = await new FileLocker({ staleMs }).tryLock(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CacheLockError);
+    expect(((error as CacheLockError).cause as NodeJS.ErrnoException).code).toBe("ENAMETOOLONG");
+    expect(existsSync(path)).toBe(true);
+  });
+
   it("exactly one of several lockers racing for a stale lock wins", async () => {
     const root = await makeTempDir();
     for (let round = 0; round < 20; round++) {
