@@ -1,10 +1,7 @@
 import { CacheKeyError } from "../../errors/cache-key-error.js";
 import { formatJsonPath, type PathSegment } from "../json-path.js";
 import { writePython } from "./serialize.js";
-import { maxIntDigits, PyInt, type PyObject, type PyValue } from "./tree.js";
-
-/** How deep values may nest; the same bound as the default dialect. */
-const maxDepth = 1000;
+import { maxDepth, maxIntDigits, PyInt, type PyObject, type PyValue } from "./tree.js";
 
 /** Raised inside the walk; turned into a {@link CacheKeyError} with the full path at the top. */
 class InvalidValue extends Error {

@@ -1,8 +1,5 @@
 import { CacheKeyError } from "../../errors/cache-key-error.js";
-import { maxIntDigits, PyInt, type PyObject, type PyValue } from "./tree.js";
-
-/** How deep JSON text may nest; the same bound as for in-memory values. */
-const maxDepth = 1000;
+import { maxDepth, maxIntDigits, PyInt, type PyObject, type PyValue } from "./tree.js";
 
 /**
  * Reads JSON text as Python 3.11's `json.loads` does, keeping what `JSON.parse` loses: a number

@@ -19,3 +19,9 @@ export class PyInt {
  * (`sys.get_int_max_str_digits()`), so the reference can neither read nor write one.
  */
 export const maxIntDigits = 4300;
+
+/**
+ * How deep values and JSON text may nest in the python dialect: the default dialect's bound.
+ * Python's own limit is its recursion limit, which the reference reaches near 990 levels.
+ */
+export const maxDepth = 1000;
