@@ -43,6 +43,16 @@ describe("the cache directory", () => {
     expect(existsSync(join(root, ".clarity_cache", "key"))).toBe(true);
   });
 
+  it("an empty $CLARITY_CACHE_DIR counts as unset (as XDG does), not as an invalid dir option", async () => {
+    const root = await makeTempDir();
+    chdirForTest(root);
+    vi.stubEnv("CLARITY_CACHE_DIR", "");
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
+    expect(new CacheManager().dir).toBe(join(process.cwd(), ".clarity_cache"));
+  });
+
   it("is absolute, a relative dir resolved against the working directory", async () => {
     const root = await makeTempDir();
     chdirForTest(root);

@@ -95,6 +95,22 @@ describe("a regular file where the cache directory should be (real)", () => {
   });
 });
 
+describe("a cache directory removed while the manager lives (real)", () => {
+  // An operator's `rm -rf` of the cache is a file-system event like any other: the manager must
+  // stay usable, recreating the directory and its internals on the next write.
+  it("put and getOrCreate work again after the directory is removed", async () => {
+    const dir = join(await makeTempDir(), "cache");
+    const cache = new CacheManager({ dir });
+    await cache.put("key", "before");
+    await rm(dir, { recursive: true });
+    expect(await cache.get("key")).toBeUndefined();
+    expect(await cache.put("key", "after")).toBe(join(dir, "key"));
+    expect(await readFile(join(dir, "key"), "utf8")).toBe("after");
+    const entry = await cache.getOrCreateEntry("other", () => "made", { lockTimeoutMs: 0 });
+    expect(entry).toMatchObject({ source: "generated", data: Buffer.from("made") });
+  });
+});
+
 describe("write failures through the seam", () => {
   it.each(["EACCES", "ENOSPC"])(
     "%s from writeFileAtomic: put and getOrCreate reject with it as cause; no partial entry, no staging file, no lock",
