@@ -149,7 +149,7 @@ describe("a holder whose event loop is blocked past staleLockMs", () => {
       // The successor takes the stale lock and is still generating when the holder wakes up.
       const successor = spawnWorker({
         ...common,
-        generate: { counterFile, delayMs: 4_500, size, seed: "pid" },
+        generate: { counterFile, delayMs: 6_000, size, seed: "pid" },
       });
       await successor.next("generating", 10_000);
       // A late caller waits for whichever entry appears first.
@@ -170,9 +170,14 @@ describe("a holder whose event loop is blocked past staleLockMs", () => {
         "the holder's entry is whole",
       ).toBe(true);
       // The holder released nothing that was not its own: the successor still holds its lock.
+      // (Unless the machine stalled for seconds and the successor is done already.)
       if (successor.all("done").length === 0) {
         expect(existsSync(lockDir), "the successor's lock survives the old holder's release").toBe(
           true,
+        );
+      } else {
+        console.log(
+          `frozen holder round ${round}: the successor finished first; lock check skipped`,
         );
       }
 

@@ -3,11 +3,13 @@
 // is still running when a test ends, pass or fail.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
+import { copyFile, mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 /** Longer runs under `npm run test:stress` (scripts/stress.mjs sets it). */
 export const stress = process.env.CLARITY_STRESS === "1";
@@ -19,6 +21,30 @@ export function repetitions(normal: number, stressed: number): number {
 
 const workerScript = fileURLToPath(new URL("../../fixtures/cache-worker.mjs", import.meta.url));
 const builtPackage = fileURLToPath(new URL("../../../dist/index.js", import.meta.url));
+// Snapshots of dist/ live under node_modules/.cache, so that the package's own dependencies
+// still resolve from them.
+const snapshotRoot = fileURLToPath(
+  new URL("../../../node_modules/.cache/clarity-cache-test-dist/", import.meta.url),
+);
+
+/**
+ * Copies the built package to a private folder: another `npm test` in the same tree rebuilds
+ * dist/ (tsup cleans it first), which must not pull the package away from a running worker.
+ * Waits a while for dist/index.js to appear if a build is under way.
+ */
+async function snapshotBuiltPackage(): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(builtPackage)) {
+    if (Date.now() > deadline) {
+      throw new Error(`${builtPackage} is missing: build the package first (npx tsup)`);
+    }
+    await sleep(250);
+  }
+  const dir = join(snapshotRoot, `${process.pid}-${randomUUID()}`);
+  await mkdir(dir, { recursive: true });
+  await copyFile(builtPackage, join(dir, "index.js"));
+  return join(dir, "index.js");
+}
 
 /** One line a worker reported. */
 export interface WorkerEvent {
@@ -74,8 +100,8 @@ export class Worker {
   exit: WorkerExit | undefined;
   #waiters: Waiter[] = [];
 
-  constructor(instructions: Record<string, unknown>) {
-    const env = { ...process.env };
+  constructor(instructions: Record<string, unknown>, builtPackagePath: string) {
+    const env: NodeJS.ProcessEnv = { ...process.env, CLARITY_CACHE_TEST_DIST: builtPackagePath };
     // The workers run the built package; coverage and loaders of the test runner stay out.
     delete env.NODE_OPTIONS;
     delete env.NODE_V8_COVERAGE;
@@ -209,10 +235,12 @@ export class Worker {
  */
 export function useWorkers(): (instructions: Record<string, unknown>) => Worker {
   const live = new Set<Worker>();
-  beforeAll(() => {
-    if (!existsSync(builtPackage)) {
-      throw new Error(`${builtPackage} is missing: build the package first (npx tsup)`);
-    }
+  let snapshot: string | undefined;
+  beforeAll(async () => {
+    snapshot = await snapshotBuiltPackage();
+  }, 90_000);
+  afterAll(async () => {
+    if (snapshot !== undefined) await rm(dirname(snapshot), { recursive: true, force: true });
   });
   afterEach(async () => {
     const workers = [...live];
@@ -221,7 +249,8 @@ export function useWorkers(): (instructions: Record<string, unknown>) => Worker 
     await Promise.all(workers.map((worker) => worker.exited));
   });
   return (instructions) => {
-    const worker = new Worker(instructions);
+    if (snapshot === undefined) throw new Error("useWorkers(): the built package is not ready");
+    const worker = new Worker(instructions, snapshot);
     live.add(worker);
     return worker;
   };
