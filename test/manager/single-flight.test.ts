@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
@@ -146,6 +146,38 @@ describe("getOrCreate in one process", () => {
       "waited",
     ]);
     expect(entries.every((e) => e.data.toString() === "shared")).toBe(true);
+  });
+
+  it("managers reaching one directory by two paths (a symlink) still generate once, through the lock", async () => {
+    // Two paths mean two in-process flights, as two processes would have: the lock decides, and
+    // the loser polls for the entry.
+    const real = await makeTempDir();
+    const link = join(await makeTempDir(), "link");
+    await symlink(real, link, "dir");
+    const one = new CacheManager({ dir: real });
+    const two = new CacheManager({ dir: link });
+    let calls = 0;
+    let finishedAt = 0;
+    const generate = async () => {
+      calls++;
+      await sleep(100);
+      finishedAt = performance.now();
+      return "once";
+    };
+    const settledAt: number[] = [];
+    const entries = await Promise.all(
+      [one, two].map(async (cache) => {
+        const entry = await cache.getOrCreateEntry("key", generate, { extension: ".pdf" });
+        settledAt.push(performance.now());
+        return entry;
+      }),
+    );
+    expect(calls).toBe(1);
+    expect(entries.map((e) => e.source).sort()).toEqual(["generated", "waited"]);
+    expect(entries.every((e) => e.data.toString() === "once")).toBe(true);
+    // The waiter notices the entry soon after it is published (the contract: 50 ms; a generous
+    // bound here, the machine being shared).
+    expect(Math.max(...settledAt) - finishedAt).toBeLessThan(1000);
   });
 
   it("generates separately for different extensions, keys and directories", async () => {
