@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { caseKey } from "../../../src/keys/case-key.js";
+import { canonicalJson } from "../../../src/keys/canonical-json.js";
+import { caseKey, defaultCaseFiles } from "../../../src/keys/case-key.js";
+import { hashBytes } from "../../../src/keys/hash-bytes.js";
 import { pythonVectorsDir } from "./vectors-dir.js";
 
 interface ExpectedCaseKeys {
@@ -28,6 +30,17 @@ describe("caseKey with the python dialect on the reference backend's real cases"
     async (name, key) => {
       const dir = join(pythonVectorsDir, "cases", name);
       await expect(caseKey(dir)).resolves.not.toBe(key);
+    },
+  );
+
+  it.each(cases)(
+    "%s needs the text: keying JSON.parse's values loses the floats' type and misses",
+    (name, key) => {
+      const dir = join(pythonVectorsDir, "cases", name);
+      const forms = defaultCaseFiles.map((file) =>
+        canonicalJson(JSON.parse(readFileSync(join(dir, file), "utf8")), { dialect: "python" }),
+      );
+      expect(hashBytes(forms.join("\n"))).not.toBe(key);
     },
   );
 });
