@@ -1,7 +1,8 @@
 import { CacheError } from "../errors/cache-error.js";
 
 /**
- * Options of {@link canonicalJson} and {@link cacheKey}.
+ * Options of {@link canonicalJson}, {@link cacheKey}, {@link canonicalJsonOfText},
+ * {@link cacheKeyOfText} and (with its `files`) {@link caseKey}.
  */
 export interface KeyOptions {
   /**
