@@ -146,6 +146,17 @@ describe("FileLocker", () => {
     expect(existsSync(path)).toBe(true);
   });
 
+  it("a stale lock that cannot be removed rejects with CacheLockError and drops its guard", async () => {
+    const path = await lockPathIn();
+    await mkdir(path);
+    await writeFile(join(path, "intruder"), "x");
+    age(path, staleMs + 5_000);
+    const error: unknown = await new FileLocker({ staleMs }).tryLock(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CacheLockError);
+    expect(((error as CacheLockError).cause as NodeJS.ErrnoException).code).toBe("ENOTEMPTY");
+    expect(existsSync(`${path}.reclaim`)).toBe(false);
+  });
+
   it("exactly one of several lockers racing for a stale lock wins", async () => {
     const root = await makeTempDir();
     for (let round = 0; round < 20; round++) {
