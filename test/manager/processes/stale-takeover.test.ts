@@ -1,6 +1,7 @@
 // Dead and frozen holders: a holder SIGKILLed mid-generation is replaced by exactly one of several
 // racing successors within staleLockMs (+ a poll); a holder whose event loop is blocked past
-// staleLockMs loses its lock without crashing, and everything published stays whole.
+// staleLockMs loses its lock without crashing, and everything published stays whole — and, when
+// its generation fails right after the freeze, does not release the lock its successor now holds.
 
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -12,6 +13,7 @@ import {
   repetitions,
   sha256,
   sleep,
+  stress,
   summarize,
   useWorkers,
   verifyPayload,
@@ -201,6 +203,74 @@ describe("a holder whose event loop is blocked past staleLockMs", () => {
       const stored = await readFile(join(cacheDir, key));
       expect(verifyPayload(stored)).toBe(true);
       expect([payloadOf(holder), payloadOf(successor)]).toContain(sha256(stored));
+    });
+  }
+});
+
+describe("a holder frozen past staleLockMs whose generation then fails", () => {
+  const tempDir = useTempDir();
+  const spawnWorker = useWorkers();
+
+  // Its generate fails (or returns no bytes) right after the freeze, so it releases its lock at
+  // once — before any of its timers ran and could notice that a successor took the lock over.
+  // Both end in the same early release; the second runs under test:stress only.
+  const failures = stress ? (["fail", "invalidResult"] as const) : (["fail"] as const);
+  for (const failure of failures) {
+    it(`does not release the successor's lock, so no second successor generates (${failure})`, async () => {
+      const cacheDir = join(tempDir(), "cache");
+      const counterFile = join(tempDir(), "generations.log");
+      const key = `frozen-${failure.toLowerCase()}`;
+      const lockDir = join(cacheDir, ".clarity-cache", "locks", `${key}.lock`);
+      const common = {
+        mode: "getOrCreate",
+        dir: cacheDir,
+        key,
+        staleLockMs,
+        lockTimeoutMs: 30_000,
+      };
+
+      const holder = spawnWorker({
+        ...common,
+        generate: { counterFile, busyMs: 2.75 * staleLockMs, size, [failure]: true },
+      });
+      await holder.next("generating");
+      const successor = spawnWorker({
+        ...common,
+        generate: { counterFile, delayMs: 6_000, size },
+      });
+      await successor.next("generating", 10_000);
+
+      const [holderOutcome] = await holder.outcomes(15_000);
+      await expectCleanExit(holder);
+      expect(holderOutcome?.error?.code).toBe(
+        failure === "fail" ? undefined : "CACHE_INVALID_RESULT",
+      );
+      const successorStillGenerating = successor.all("done").length === 0;
+      const lockSurvived = existsSync(lockDir);
+
+      // A caller arriving now must wait for the successor, not generate a third time.
+      const late = spawnWorker({
+        ...common,
+        calls: 2,
+        generate: { counterFile, delayMs: 100, size },
+      });
+      const lateOutcomes = await late.outcomes(20_000);
+      const [successorOutcome] = await successor.outcomes(20_000);
+      await expectCleanExit(successor);
+      await expectCleanExit(late);
+
+      expect(successorOutcome?.source).toBe("generated");
+      expect(
+        await generations(counterFile),
+        "only the frozen holder and one successor generated",
+      ).toEqual([String(holder.pid), String(successor.pid)]);
+      if (successorStillGenerating) {
+        expect(lockSurvived, "the successor's lock survives the old holder's release").toBe(true);
+      }
+      for (const outcome of lateOutcomes) {
+        expect(outcome.source).toBe("waited");
+        expect(outcome.sha256).toBe(sha256(makePayload(key, size)));
+      }
     });
   }
 });
