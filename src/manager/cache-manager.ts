@@ -97,8 +97,12 @@ export class CacheManager {
    */
   constructor(options?: CacheManagerOptions) {
     assertOptionsObject(options, "CacheManager options", managerOptionNames);
+    // An empty variable counts as unset, as shells and XDG variables treat it.
+    const fromEnvironment = process.env.CLARITY_CACHE_DIR;
     const {
-      dir = process.env.CLARITY_CACHE_DIR ?? ".clarity_cache",
+      dir = fromEnvironment === undefined || fromEnvironment === ""
+        ? ".clarity_cache"
+        : fromEnvironment,
       lockTimeoutMs = 30_000,
       staleLockMs = 10_000,
     } = options ?? {};
@@ -331,7 +335,9 @@ export class CacheManager {
 
   #name(key: unknown, options: unknown, allowed: readonly string[]): string {
     assertOptionsObject(options, "options", allowed);
-    return entryName(key, (options as EntryOptions | undefined)?.extension ?? "");
+    const extension: unknown = (options as EntryOptions | undefined)?.extension;
+    // Only an absent extension means "none": null is as invalid as any other non-string.
+    return entryName(key, extension === undefined ? "" : extension);
   }
 }
 

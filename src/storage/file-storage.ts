@@ -21,6 +21,12 @@ export interface FileStorageOptions {
   fileSystem?: FileSystem;
 }
 
+/** Whether `error` (or its cause) says a folder on the way is missing. */
+function isMissingFolder(error: unknown): boolean {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return errorCode(error) === "ENOENT" || errorCode(cause) === "ENOENT";
+}
+
 /** Entries as files in one directory, published atomically, with locks beside them. */
 export class FileStorage implements CacheStorage {
   readonly #layout: Layout;
@@ -62,8 +68,9 @@ export class FileStorage implements CacheStorage {
   }
 
   async write(name: string, data: Uint8Array): Promise<void> {
-    await this.#ensureReady();
-    await writeAtomically(this.#fs, this.#layout.stagingDir, this.#layout.entryPath(name), data);
+    await this.#whileReady(() =>
+      writeAtomically(this.#fs, this.#layout.stagingDir, this.#layout.entryPath(name), data),
+    );
   }
 
   async remove(name: string): Promise<boolean> {
@@ -80,7 +87,7 @@ export class FileStorage implements CacheStorage {
   async clear(): Promise<number> {
     let names: string[];
     try {
-      names = await this.#fs.readdir(this.#layout.dir);
+      names = await this.#fs.listFiles(this.#layout.dir);
     } catch (error) {
       if (errorCode(error) === "ENOENT") return 0;
       throw ioError("list", this.#layout.dir, error);
@@ -93,8 +100,24 @@ export class FileStorage implements CacheStorage {
   }
 
   async tryLock(name: string): Promise<StorageLock | undefined> {
+    return this.#whileReady(() => this.#locker.tryLock(this.#layout.lockPath(name)));
+  }
+
+  /**
+   * Runs `operation` once the directory is prepared. If it fails because a folder is missing
+   * (an operator removed the cache directory while the manager lives), prepares the directory
+   * again and retries once.
+   */
+  async #whileReady<T>(operation: () => Promise<T>): Promise<T> {
     await this.#ensureReady();
-    return this.#locker.tryLock(this.#layout.lockPath(name));
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isMissingFolder(error)) throw error;
+      this.#ready = undefined;
+      await this.#ensureReady();
+      return operation();
+    }
   }
 
   /** Creates the directory and its internal folders once; a failure is retried on next use. */

@@ -13,7 +13,8 @@ export interface FileSystem {
   readFile(path: string): Promise<Buffer>;
   stat(path: string): Promise<{ size: number; mtimeMs: number; isFile(): boolean }>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
-  readdir(path: string): Promise<string[]>;
+  /** The names of a directory's regular files. */
+  listFiles(path: string): Promise<string[]>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   /** Writes a file through a temp file that is fsynced, closed, then renamed over `path`. */
@@ -28,7 +29,10 @@ export const nodeFileSystem: FileSystem = {
   readFile: (path) => fsp.readFile(path),
   stat: (path) => fsp.stat(path),
   mkdir: (path, options) => fsp.mkdir(path, options),
-  readdir: (path) => fsp.readdir(path),
+  async listFiles(path) {
+    const entries = await fsp.readdir(path, { withFileTypes: true });
+    return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+  },
   rename: (from, to) => fsp.rename(from, to),
   unlink: (path) => fsp.unlink(path),
   writeFileAtomic: (path, data) =>

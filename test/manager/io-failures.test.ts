@@ -253,7 +253,7 @@ describe("read failures through the seam", () => {
     const cache = await managerWith(() => ({
       stat: () => Promise.reject(injected),
       unlink: () => Promise.reject(injected),
-      readdir: () => Promise.reject(injected),
+      listFiles: () => Promise.reject(injected),
     }));
     expectIOError(await rejection(cache.has("key")), injected);
     expectIOError(await rejection(cache.delete("key")), injected);
