@@ -121,6 +121,54 @@ describe("a holder SIGKILLed mid-generation", () => {
   }
 });
 
+describe("a chain of holders SIGKILLed mid-generation", () => {
+  const tempDir = useTempDir();
+  const spawnWorker = useWorkers();
+
+  const rounds = repetitions(1, 5);
+  for (let round = 1; round <= rounds; round++) {
+    it(`is taken over again each time, by exactly one successor (round ${round}/${rounds})`, async () => {
+      const cacheDir = join(tempDir(), "cache");
+      const counterFile = join(tempDir(), "generations.log");
+      const key = `chain-${round}`;
+      const common = { mode: "getOrCreate", dir: cacheDir, key, staleLockMs };
+      const holder = spawnWorker({ ...common, generate: { counterFile, delayMs: 60_000, size } });
+      await holder.next("generating");
+      const successors = Array.from({ length: 3 }, () =>
+        spawnWorker({
+          ...common,
+          lockTimeoutMs: 30_000,
+          generate: { counterFile, delayMs: 2_500, size },
+        }),
+      );
+      await Promise.all(successors.map((worker) => worker.next("calling")));
+      await sleep(200);
+
+      // Kill the holder, then the successor that takes over from it, mid-generation.
+      holder.kill();
+      let killedAt = Date.now();
+      const first = await Promise.any(successors.map((worker) => worker.next("generating")));
+      expect(first.t - killedAt).toBeLessThanOrEqual(takeoverBoundMs);
+      const firstSuccessor = successors.find((worker) => worker.pid === first.pid);
+      firstSuccessor?.kill();
+      killedAt = Date.now();
+      const rest = successors.filter((worker) => worker !== firstSuccessor);
+      const second = await Promise.any(rest.map((worker) => worker.next("generating")));
+      expect(second.t - killedAt).toBeLessThanOrEqual(takeoverBoundMs);
+
+      const outcomes = (await Promise.all(rest.map((worker) => worker.outcomes(15_000)))).flat();
+      for (const worker of rest) await expectCleanExit(worker);
+      expect(await generations(counterFile)).toEqual([
+        String(holder.pid),
+        String(first.pid),
+        String(second.pid),
+      ]);
+      expect(outcomes.map((outcome) => outcome.source).sort()).toEqual(["generated", "waited"]);
+      for (const outcome of outcomes) expect(outcome.sha256).toBe(sha256(makePayload(key, size)));
+    });
+  }
+});
+
 describe("a holder whose event loop is blocked past staleLockMs", () => {
   const tempDir = useTempDir();
   const spawnWorker = useWorkers();
