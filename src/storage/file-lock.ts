@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { lock as properLock } from "proper-lockfile";
+import { getLocks } from "proper-lockfile/lib/lockfile.js";
 import { CacheLockError } from "../errors/cache-lock-error.js";
 import { errorCode } from "./fs-errors.js";
 import type { StorageLock } from "./storage.js";
@@ -36,8 +37,11 @@ const contention = (): NodeJS.ErrnoException =>
 export class FileLocker {
   readonly #staleMs: number;
   readonly #onLost: FileLockerOptions["onLost"];
-  /** Lock directories this process is releasing: their removal bypasses the reclaim guard. */
-  readonly #releasing = new Set<string>();
+  /**
+   * Lock directories this process is releasing, and whether each is still its own: their
+   * removal bypasses the reclaim guard, and a directory that is no longer ours is left alone.
+   */
+  readonly #releasing = new Map<string, boolean>();
   /** One `fs` object for every lock, so that proper-lockfile caches its mtime precision on it. */
   readonly #lockFs: typeof fs;
 
@@ -47,8 +51,10 @@ export class FileLocker {
     this.#lockFs = {
       ...fs,
       rmdir: ((path: string, callback: Callback) => {
-        if (this.#releasing.has(path)) fs.rmdir(path, callback);
-        else this.#reclaim(path, callback);
+        const owned = this.#releasing.get(path);
+        if (owned === undefined) this.#reclaim(path, callback);
+        else if (owned) fs.rmdir(path, callback);
+        else callback(null);
       }) as typeof fs.rmdir,
     };
   }
@@ -82,7 +88,15 @@ export class FileLocker {
       },
       release: async () => {
         if (state.lost) return;
-        this.#releasing.add(lockPath);
+        // A holder whose event loop was blocked past staleMs may have been taken over before
+        // proper-lockfile's refresh timer noticed: removing the directory now would free the
+        // successor's lock. It is ours only while its mtime is the one proper-lockfile set.
+        const owned = await this.#stillOwned(lockPath);
+        if (!owned) {
+          state.lost = true;
+          this.#onLost?.(lockPath, new Error(`lock ${lockPath} was taken over before its release`));
+        }
+        this.#releasing.set(lockPath, owned);
         try {
           await release();
         } catch (error) {
@@ -96,6 +110,17 @@ export class FileLocker {
         }
       },
     };
+  }
+
+  async #stillOwned(lockPath: string): Promise<boolean> {
+    const held = getLocks()[lockPath];
+    if (held === undefined || held.released === true) return false;
+    try {
+      // Compared as Dates (whole milliseconds), as proper-lockfile itself compares them.
+      return (await fs.promises.stat(lockPath)).mtime.getTime() === held.mtime.getTime();
+    } catch {
+      return false;
+    }
   }
 
   /** Takes and releases a scratch lock so that later locks get an accurate mtime. */

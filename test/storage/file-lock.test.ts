@@ -1,5 +1,5 @@
 import { existsSync, statSync, utimesSync } from "node:fs";
-import { mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rmdir, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -57,10 +57,32 @@ describe("FileLocker", () => {
     await expect(lock?.release()).resolves.toBeUndefined();
   });
 
+  it("a holder taken over before its release leaves the successor's lock in place", async () => {
+    const path = await lockPathIn();
+    const lost: string[] = [];
+    const holder = await new FileLocker({
+      staleMs,
+      onLost: (lockPath) => lost.push(lockPath),
+    }).tryLock(path);
+    // What a successor's takeover leaves: a new lock directory with a fresh mtime, while the
+    // old holder's refresh timer has not run yet (its event loop was blocked).
+    await rmdir(path);
+    await mkdir(path);
+    const later = new Date(Date.now() + 5_000);
+    await utimes(path, later, later);
+    await holder?.release();
+    expect(existsSync(path)).toBe(true);
+    expect(holder?.lost).toBe(true);
+    expect(lost).toEqual([path]);
+  });
+
   it("a release that cannot remove the lock rejects with CacheLockError and its cause", async () => {
     const path = await lockPathIn();
     const lock = await new FileLocker({ staleMs }).tryLock(path);
+    const { atime, mtime } = await stat(path);
     await writeFile(join(path, "intruder"), "x");
+    // Put the holder's mtime back: a changed mtime would mean "taken over", not "cannot remove".
+    await utimes(path, atime, mtime);
     const error: unknown = await lock?.release().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheLockError);
     expect((error as CacheLockError).code).toBe("CACHE_LOCK_FAILED");
