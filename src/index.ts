@@ -18,3 +18,8 @@ export { CacheIOError } from "./errors/cache-io-error.js";
 export { CacheManager } from "./manager/cache-manager.js";
 export type { CacheEntry, Generate, GenerateContext } from "./manager/cache-manager.js";
 export type { CacheManagerOptions, EntryOptions, GetOrCreateOptions } from "./manager/options.js";
+export type { EntryInfo } from "./manager/entry-info.js";
+export type { CacheStats } from "./manager/cache-stats.js";
+export type { PruneOptions, PruneReport } from "./manager/prune.js";
+export type { WriteOptions } from "./manager/options.js";
+export { diagnosticsChannels } from "./manager/diagnostics.js";

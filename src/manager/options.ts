@@ -24,6 +24,34 @@ export interface CacheManagerOptions {
    * @defaultValue `10_000`
    */
   staleLockMs?: number;
+  /**
+   * The default lifetime of new entries, in milliseconds; an expired entry is invisible (a
+   * miss) and removed by {@link CacheManager.prune}. Per entry: {@link WriteOptions.ttlMs}.
+   *
+   * @defaultValue none: entries do not expire
+   */
+  ttlMs?: number;
+  /**
+   * A bound on the total bytes of the entries' data. When a write takes the cache past it, the
+   * least recently used entries are evicted until the cache is at or under 90 % of it.
+   *
+   * @defaultValue none
+   */
+  maxBytes?: number;
+  /**
+   * A bound on the number of entries, enforced like {@link CacheManagerOptions.maxBytes}.
+   *
+   * @defaultValue none
+   */
+  maxEntries?: number;
+  /**
+   * What every read checks against the entry's record: `"size"` (and the data file's identity),
+   * or `"full"`, which also compares the data's SHA-256. A mismatch is a miss, and the damaged
+   * entry is removed.
+   *
+   * @defaultValue `"size"`
+   */
+  verify?: "size" | "full";
 }
 
 /** Options of the calls that address one entry. */
@@ -37,8 +65,24 @@ export interface EntryOptions {
   extension?: string;
 }
 
-/** Options of {@link CacheManager.getOrCreate} and {@link CacheManager.getOrCreateEntry}. */
-export interface GetOrCreateOptions extends EntryOptions {
+/** Options of the calls that write an entry. */
+export interface WriteOptions extends EntryOptions {
+  /**
+   * This entry's lifetime in milliseconds, overriding {@link CacheManagerOptions.ttlMs}.
+   */
+  ttlMs?: number;
+  /**
+   * Host metadata stored in the entry's record and returned by {@link CacheManager.info} and
+   * {@link CacheManager.entries}, such as `{ "content-type": "application/pdf" }`.
+   */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Options of {@link CacheManager.getOrCreate} and {@link CacheManager.getOrCreateEntry}. The
+ * write options (`ttlMs`, `metadata`) of the call that generates the entry apply.
+ */
+export interface GetOrCreateOptions extends WriteOptions {
   /** Overrides {@link CacheManagerOptions.lockTimeoutMs} for this call. */
   lockTimeoutMs?: number;
   /**
@@ -77,6 +121,48 @@ export function checkMilliseconds(name: string, value: unknown, min: number): nu
     );
   }
   return value;
+}
+
+/** Checks a bound: a whole number from 1 up to the largest safe integer. */
+export function checkBound(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw invalidOption(
+      `option "${name}" must be a whole number of at least 1, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a lifetime or age: a finite number of milliseconds above 0. */
+export function checkLifetime(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw invalidOption(
+      `option "${name}" must be a finite number of milliseconds above 0, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks the `verify` option. */
+export function checkVerify(value: unknown): "size" | "full" {
+  if (value === "size" || value === "full") return value;
+  throw invalidOption(`option "verify" must be "size" or "full", got ${describe(value)}`);
+}
+
+/** Checks the `metadata` option: a plain object whose values are strings; returns a copy. */
+export function checkMetadata(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Array.isArray(value) ||
+    !Object.values(value).every((item) => typeof item === "string")
+  ) {
+    throw invalidOption(
+      `option "metadata" must be an object whose values are strings, got ${describe(value)}`,
+    );
+  }
+  return { ...(value as Record<string, string>) };
 }
 
 /** Checks the `signal` option. */

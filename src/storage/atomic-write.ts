@@ -9,48 +9,63 @@ import type { FileSystem } from "./file-system.js";
 const transientRenameCodes = new Set(["EPERM", "EBUSY", "EACCES"]);
 const renameRetryDelaysMs = [5, 10, 20, 40, 80, 160, 320, 500];
 
+/** A staged file: written, fsynced and checked, not yet visible under its final name. */
+export interface StagedFile {
+  path: string;
+  /** The staged file's inode and mtime, which the rename that publishes it keeps. */
+  ino: number;
+  mtimeMs: number;
+}
+
 /**
- * Publishes `data` at `target` so that a reader sees the old file or all of the new one, and the
- * new one survives a crash once this resolves:
- *
- * 1. write-file-atomic writes a staging file in `stagingDir` (its own temp file, fsynced,
- *    closed, renamed);
- * 2. the staging file's size is checked against `data`, since write-file-atomic ignores a short
- *    write (a full disk, or more than 2 GiB in one `write` on Linux);
- * 3. the staging file is renamed over `target`, retrying Windows' transient rename errors;
- * 4. `target`'s directory is fsynced, so that the rename itself is durable.
- *
- * Failures reject with {@link CacheIOError}; the staging file is removed.
+ * Writes `data` to a new staging file in `stagingDir`: write-file-atomic writes it (its own
+ * temp file, fsynced, closed, renamed), then its size is checked against `data`, since
+ * write-file-atomic ignores a short write (a full disk, or more than 2 GiB in one `write` on
+ * Linux). Failures reject with {@link CacheIOError}, leaving no staging file.
  */
-export async function writeAtomically(
+export async function stageFile(
   fs: FileSystem,
   stagingDir: string,
-  target: string,
+  baseName: string,
   data: Uint8Array,
-): Promise<void> {
-  const staging = join(stagingDir, `${basename(target)}.${randomUUID()}`);
+): Promise<StagedFile> {
+  const path = join(stagingDir, `${baseName}.${randomUUID()}`);
   try {
     try {
-      await fs.writeFileAtomic(staging, data);
+      await fs.writeFileAtomic(path, data);
     } catch (error) {
-      throw ioError("write", staging, error);
+      throw ioError("write", path, error);
     }
-    let written: number;
+    let stat: { size: number; ino: number; mtimeMs: number };
     try {
-      written = (await fs.stat(staging)).size;
+      stat = await fs.stat(path);
     } catch (error) {
-      throw ioError("check", staging, error);
+      throw ioError("check", path, error);
     }
-    if (written !== data.byteLength) {
+    if (stat.size !== data.byteLength) {
       const shortWrite = Object.assign(
-        new Error(`short write: ${written} of ${data.byteLength} bytes`),
+        new Error(`short write: ${stat.size} of ${data.byteLength} bytes`),
         { code: "ESHORTWRITE" },
       );
-      throw ioError("write", staging, shortWrite);
+      throw ioError("write", path, shortWrite);
     }
-    await renameWithRetry(fs, staging, target);
+    return { path, ino: stat.ino, mtimeMs: stat.mtimeMs };
   } catch (error) {
-    await fs.unlink(staging).catch(() => undefined);
+    await fs.unlink(path).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Renames a staged file over `target` (retrying Windows' transient rename errors), then fsyncs
+ * `target`'s directory so that the rename itself is durable. The staged file is removed if the
+ * rename fails.
+ */
+export async function publishStaged(fs: FileSystem, staged: string, target: string): Promise<void> {
+  try {
+    await renameWithRetry(fs, staged, target);
+  } catch (error) {
+    await fs.unlink(staged).catch(() => undefined);
     throw error;
   }
   try {
@@ -58,6 +73,20 @@ export async function writeAtomically(
   } catch (error) {
     throw ioError("sync the directory of", target, error);
   }
+}
+
+/**
+ * Publishes `data` at `target` so that a reader sees the old file or all of the new one, and the
+ * new one survives a crash once this resolves: {@link stageFile}, then {@link publishStaged}.
+ */
+export async function writeAtomically(
+  fs: FileSystem,
+  stagingDir: string,
+  target: string,
+  data: Uint8Array,
+): Promise<void> {
+  const staged = await stageFile(fs, stagingDir, basename(target), data);
+  await publishStaged(fs, staged.path, target);
 }
 
 async function renameWithRetry(fs: FileSystem, from: string, to: string): Promise<void> {

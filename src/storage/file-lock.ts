@@ -123,6 +123,22 @@ export class FileLocker {
     }
   }
 
+  /**
+   * Removes a dead holder's lock (or a dead reclaimer's guard) found by a sweep, through the same
+   * guarded takeover as a waiter: only if it is still stale. `true` if it was removed.
+   */
+  async removeDead(path: string): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      const done = (error?: NodeJS.ErrnoException | null) => {
+        if (!error) resolve(true);
+        else if (error.code === "ELOCKED" || error.code === "ENOENT") resolve(false);
+        else reject(new CacheLockError(`cannot remove the dead lock ${path}`, { cause: error }));
+      };
+      if (path.endsWith(".reclaim")) fs.rmdir(path, done);
+      else this.#reclaim(path, done);
+    });
+  }
+
   /** Takes and releases a scratch lock so that later locks get an accurate mtime. */
   async warmUp(scratchLockPath: string): Promise<void> {
     const scratch = await this.tryLock(scratchLockPath);

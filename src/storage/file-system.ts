@@ -11,7 +11,11 @@ export interface FileSystem {
   /** The platform whose rules apply (Windows: transient rename errors, no directory fsync). */
   platform: NodeJS.Platform;
   readFile(path: string): Promise<Buffer>;
-  stat(path: string): Promise<{ size: number; mtimeMs: number; isFile(): boolean }>;
+  /** Reads a whole file and the identity (inode, mtime) of the very file it read. */
+  readFileWithStat(path: string): Promise<{ data: Buffer; stat: FileStat }>;
+  stat(path: string): Promise<FileStat>;
+  utimes(path: string, time: Date): Promise<void>;
+  link(existing: string, newPath: string): Promise<void>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   /** The names of a directory's regular files. */
   listFiles(path: string): Promise<string[]>;
@@ -23,11 +27,30 @@ export interface FileSystem {
   syncDirectory(path: string): Promise<void>;
 }
 
+/** What the storage reads of a file's metadata. */
+export interface FileStat {
+  size: number;
+  ino: number;
+  mtimeMs: number;
+  isFile(): boolean;
+}
+
 /** The real file system. */
 export const nodeFileSystem: FileSystem = {
   platform: process.platform,
   readFile: (path) => fsp.readFile(path),
+  async readFileWithStat(path) {
+    const handle = await fsp.open(path, "r");
+    try {
+      const stat = await handle.stat();
+      return { data: await handle.readFile(), stat };
+    } finally {
+      await handle.close();
+    }
+  },
   stat: (path) => fsp.stat(path),
+  utimes: (path, time) => fsp.utimes(path, time, time),
+  link: (existing, newPath) => fsp.link(existing, newPath),
   mkdir: (path, options) => fsp.mkdir(path, options),
   async listFiles(path) {
     const entries = await fsp.readdir(path, { withFileTypes: true });

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -77,10 +78,13 @@ describe("put and get", () => {
     expect(await cache.get("missing")).toBeUndefined();
   });
 
-  it("reads an entry another writer placed at pathFor", async () => {
+  it("does not serve a file placed at pathFor by hand: it has no record, so it is a miss and removed", async () => {
     const cache = await newCache();
-    await writeFile(cache.pathFor("outside", { extension: ".txt" }), "by hand");
-    expect((await cache.get("outside", { extension: ".txt" }))?.toString()).toBe("by hand");
+    const path = cache.pathFor("outside", { extension: ".txt" });
+    await writeFile(path, "by hand");
+    expect(await cache.get("outside", { extension: ".txt" })).toBeUndefined();
+    expect(existsSync(path)).toBe(false);
+    expect((await cache.stats()).corruptions).toBe(1);
   });
 
   it("leaves no staging file behind", async () => {

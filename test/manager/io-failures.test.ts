@@ -209,14 +209,14 @@ describe("write failures through the seam", () => {
 });
 
 describe("read failures through the seam", () => {
-  it("EIO from readFile: get and getOrCreate reject with it as cause; generate is not called", async () => {
+  it("EIO reading an entry: get and getOrCreate reject with it as cause; generate is not called", async () => {
     let failing = true;
     const injected = fsError("EIO", "read");
     const cache = await managerWith(() => ({
-      readFile: (path) =>
+      readFileWithStat: (path) =>
         failing && !path.includes(".clarity-cache")
           ? Promise.reject(injected)
-          : nodeFileSystem.readFile(path),
+          : nodeFileSystem.readFileWithStat(path),
     }));
     expectIOError(await rejection(cache.get("key")), injected);
     let called = false;
