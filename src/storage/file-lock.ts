@@ -50,6 +50,20 @@ export class FileLocker {
     this.#onLost = options.onLost;
     this.#lockFs = {
       ...fs,
+      // A holder waking from a freeze longer than staleMs must not refresh the lock: a successor
+      // may have made that directory between proper-lockfile's mtime check and this refresh.
+      utimes: ((path: string, atime: Date, mtime: Date, callback: Callback) => {
+        const held = getLocks()[path];
+        if (held !== undefined && Date.now() - held.lastUpdate > this.#staleMs) {
+          callback(
+            Object.assign(new Error(`lock ${path} was not refreshed within ${this.#staleMs} ms`), {
+              code: "ECOMPROMISED",
+            }),
+          );
+        } else {
+          fs.utimes(path, atime, mtime, callback);
+        }
+      }) as typeof fs.utimes,
       rmdir: ((path: string, callback: Callback) => {
         const owned = this.#releasing.get(path);
         if (owned === undefined) this.#reclaim(path, callback);
@@ -91,13 +105,23 @@ export class FileLocker {
         // A holder whose event loop was blocked past staleMs may have been taken over before
         // proper-lockfile's refresh timer noticed: removing the directory now would free the
         // successor's lock. It is ours only while its mtime is the one proper-lockfile set.
-        const owned = await this.#stillOwned(lockPath);
-        if (!owned) {
-          state.lost = true;
-          this.#onLost?.(lockPath, new Error(`lock ${lockPath} was taken over before its release`));
-        }
-        this.#releasing.set(lockPath, owned);
+        // The check and the removal happen under the reclaim guard, so that no reclaimer can
+        // replace the directory in between; a guard already there means a takeover is under way.
+        const guard = `${lockPath}.reclaim`;
+        const guarded = await fs.promises.mkdir(guard).then(
+          () => true,
+          () => false,
+        );
         try {
+          const owned = guarded && (await this.#stillOwned(lockPath));
+          if (!owned) {
+            state.lost = true;
+            this.#onLost?.(
+              lockPath,
+              new Error(`lock ${lockPath} was taken over before its release`),
+            );
+          }
+          this.#releasing.set(lockPath, owned);
           await release();
         } catch (error) {
           // A lock lost while releasing is not the releaser's problem: a successor owns it now.
@@ -107,6 +131,7 @@ export class FileLocker {
           }
         } finally {
           this.#releasing.delete(lockPath);
+          if (guarded) await fs.promises.rmdir(guard).catch(() => undefined);
         }
       },
     };

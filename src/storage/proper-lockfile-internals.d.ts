@@ -4,6 +4,8 @@ declare module "proper-lockfile/lib/lockfile.js" {
   interface HeldLock {
     /** The mtime proper-lockfile last gave the lock directory. */
     mtime: Date;
+    /** When proper-lockfile last refreshed the lock (Date.now()). */
+    lastUpdate: number;
     released?: boolean;
   }
   export function getLocks(): Record<string, HeldLock | undefined>;

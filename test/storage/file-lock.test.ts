@@ -76,6 +76,37 @@ describe("FileLocker", () => {
     expect(lost).toEqual([path]);
   });
 
+  it("a release while a takeover holds the reclaim guard leaves the lock to the reclaimer", async () => {
+    const path = await lockPathIn();
+    const holder = await new FileLocker({ staleMs }).tryLock(path);
+    await mkdir(`${path}.reclaim`);
+    await holder?.release();
+    expect(existsSync(path)).toBe(true);
+    expect(holder?.lost).toBe(true);
+    // The releaser never removes a guard it did not make.
+    expect(existsSync(`${path}.reclaim`)).toBe(true);
+  });
+
+  it("a holder whose event loop was blocked past staleMs stops refreshing and reports the lock lost", async () => {
+    const path = await lockPathIn();
+    const lost: string[] = [];
+    const holder = await new FileLocker({ staleMs: 2_000, onLost: (p) => lost.push(p) }).tryLock(
+      path,
+    );
+    const mtimeBefore = statSync(path).mtimeMs;
+    // Block the event loop past staleMs: the refresh timer (due after staleMs / 2) runs late.
+    const until = Date.now() + 2_200;
+    while (Date.now() < until) {
+      // busy: a frozen holder
+    }
+    for (let waited = 0; lost.length === 0 && waited < 3_000; waited += 20) await sleep(20);
+    expect(lost).toEqual([path]);
+    expect(holder?.lost).toBe(true);
+    // It did not refresh a directory that a successor may own by now.
+    expect(statSync(path).mtimeMs).toBe(mtimeBefore);
+    await holder?.release();
+  });
+
   it("a release that cannot remove the lock rejects with CacheLockError and its cause", async () => {
     const path = await lockPathIn();
     const lock = await new FileLocker({ staleMs }).tryLock(path);
