@@ -1,22 +1,13 @@
-import { CacheKeyError } from "../errors/cache-key-error.js";
-import { formatJsonPath, type PathSegment } from "./json-path.js";
+import {
+  assertEnterable,
+  assertPlainObject,
+  InvalidValue,
+  invalidValueError,
+  undefinedValueError,
+} from "./json-data.js";
 import { type KeyOptions, resolveKeyOptions } from "./key-options.js";
 import { pythonCanonicalJson } from "./python/from-value.js";
 import { quantize } from "./quantize.js";
-
-/**
- * How deep values may nest. Python's `json.dumps` stops near the same depth (its recursion
- * limit), and a clear error beats a stack overflow.
- */
-export const maxDepth = 1000;
-
-/** Raised inside the walk; turned into a {@link CacheKeyError} with the full path at the top. */
-class InvalidValue extends Error {
-  readonly segments: PathSegment[] = [];
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
 
 interface WalkState {
   readonly decimals: number | null;
@@ -64,14 +55,9 @@ export function canonicalJson(value: unknown, options?: KeyOptions): string {
     copy = toCanonicalCopy(value, "", state);
   } catch (error) {
     if (!(error instanceof InvalidValue)) throw error;
-    const path = formatJsonPath(error.segments.reverse());
-    throw new CacheKeyError("CACHE_INVALID_VALUE", `${error.reason} at ${path}: not JSON data`, {
-      path,
-    });
+    throw invalidValueError(error);
   }
-  if (copy === undefined) {
-    throw new CacheKeyError("CACHE_INVALID_VALUE", "undefined at $: not JSON data", { path: "$" });
-  }
+  if (copy === undefined) throw undefinedValueError();
   // The copy's objects hold their keys in sorted order, which JSON.stringify keeps, except that
   // array-index keys ("2", "10") always enumerate first, in numeric order.
   return state.hasIndexKeys ? stringifySorted(copy) : JSON.stringify(copy);
@@ -117,8 +103,7 @@ function copyObject(value: object, key: string, state: WalkState, callToJSON = t
       : toCanonicalCopy(result, key, state);
   }
   const { ancestors } = state;
-  if (ancestors.includes(value)) throw new InvalidValue("a cycle");
-  if (ancestors.length >= maxDepth) throw new InvalidValue(`nesting deeper than ${maxDepth}`);
+  assertEnterable(value, ancestors);
   ancestors.push(value);
   const copy = Array.isArray(value) ? copyArray(value, state) : copyPlainObject(value, state);
   ancestors.pop();
@@ -142,14 +127,7 @@ function copyArray(array: readonly unknown[], state: WalkState): unknown[] {
 }
 
 function copyPlainObject(object: object, state: WalkState): Record<string, unknown> {
-  const prototype = Object.getPrototypeOf(object) as object | null;
-  if (
-    prototype !== Object.prototype &&
-    prototype !== null &&
-    !isForeignObjectPrototype(prototype)
-  ) {
-    throw new InvalidValue(`an instance of ${describeClass(object)}`);
-  }
+  assertPlainObject(object);
   const keys = Object.keys(object);
   // Array-index keys enumerate first, so one look at the first key finds any of them.
   if (keys.length > 0 && isDigit((keys[0] as string).charCodeAt(0))) state.hasIndexKeys = true;
@@ -169,21 +147,6 @@ function copyPlainObject(object: object, state: WalkState): Record<string, unkno
     throw error;
   }
   return copy;
-}
-
-/** An `Object.prototype` from another realm (a `vm` context, a worker's structured clone). */
-function isForeignObjectPrototype(prototype: object): boolean {
-  return (
-    Object.getPrototypeOf(prototype) === null &&
-    Object.prototype.toString.call(prototype) === "[object Object]" &&
-    typeof (prototype as { constructor?: unknown }).constructor === "function" &&
-    (prototype as { constructor: { name: string } }).constructor.name === "Object"
-  );
-}
-
-function describeClass(object: object): string {
-  const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" ? name : "a class";
 }
 
 const isDigit = (code: number): boolean => code >= 48 && code <= 57;

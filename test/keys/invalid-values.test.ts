@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { CacheError } from "../../src/errors/cache-error.js";
 import { CacheKeyError } from "../../src/errors/cache-key-error.js";
 import { cacheKey } from "../../src/keys/cache-key.js";
-import { canonicalJson, maxDepth } from "../../src/keys/canonical-json.js";
+import { canonicalJson } from "../../src/keys/canonical-json.js";
+import { maxDepth } from "../../src/keys/json-data.js";
 
 /** Runs `fn`, which must throw; returns what it threw. */
 function thrown(fn: () => unknown): unknown {
@@ -189,6 +190,14 @@ describe("nesting depth", () => {
     expect(error.message).toMatch(/deeper/);
     // The container that is one too deep sits under maxDepth steps from the top.
     expect(error.path).toMatch(new RegExp(`^\\$(?:\\[0\\]|\\.a){${maxDepth}}$`));
+  });
+
+  it("keeps the message short for a deep path, while .path holds all of it", () => {
+    const error = thrown(() => canonicalJson(nest(maxDepth + 1))) as CacheKeyError;
+    expect(error.path?.length).toBeGreaterThan(2000);
+    expect(error.message.length).toBeLessThan(300);
+    expect(error.message).toContain("… (see .path)");
+    expect(error.message).toContain(error.path?.slice(0, 200));
   });
 
   it("rejects far deeper values with a CacheKeyError, not a stack overflow", () => {

@@ -1,15 +1,12 @@
-import { CacheKeyError } from "../../errors/cache-key-error.js";
-import { formatJsonPath, type PathSegment } from "../json-path.js";
+import {
+  assertEnterable,
+  assertPlainObject,
+  InvalidValue,
+  invalidValueError,
+  undefinedValueError,
+} from "../json-data.js";
 import { writePython } from "./serialize.js";
-import { maxDepth, maxIntDigits, PyInt, type PyObject, type PyValue } from "./tree.js";
-
-/** Raised inside the walk; turned into a {@link CacheKeyError} with the full path at the top. */
-class InvalidValue extends Error {
-  readonly segments: PathSegment[] = [];
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
+import { maxIntDigits, PyInt, type PyObject, type PyValue } from "./tree.js";
 
 /**
  * The python dialect's canonical form of an in-memory value. Python's types are read from
@@ -24,14 +21,9 @@ export function pythonCanonicalJson(value: unknown, decimals: number | null): st
     tree = toPyValue(value, "", []);
   } catch (error) {
     if (!(error instanceof InvalidValue)) throw error;
-    const path = formatJsonPath(error.segments.reverse());
-    throw new CacheKeyError("CACHE_INVALID_VALUE", `${error.reason} at ${path}: not JSON data`, {
-      path,
-    });
+    throw invalidValueError(error);
   }
-  if (tree === undefined) {
-    throw new CacheKeyError("CACHE_INVALID_VALUE", "undefined at $: not JSON data", { path: "$" });
-  }
+  if (tree === undefined) throw undefinedValueError();
   return writePython(tree, decimals);
 }
 
@@ -79,8 +71,7 @@ function fromObject(
       ? fromObject(result, key, ancestors, false)
       : toPyValue(result, key, ancestors);
   }
-  if (ancestors.includes(value)) throw new InvalidValue("a cycle");
-  if (ancestors.length >= maxDepth) throw new InvalidValue(`nesting deeper than ${maxDepth}`);
+  assertEnterable(value, ancestors);
   ancestors.push(value);
   const result = Array.isArray(value)
     ? fromArray(value, ancestors)
@@ -106,10 +97,7 @@ function fromArray(array: readonly unknown[], ancestors: object[]): PyValue[] {
 }
 
 function fromPlainObject(object: object, ancestors: object[]): PyObject {
-  const prototype = Object.getPrototypeOf(object) as object | null;
-  if (prototype !== Object.prototype && prototype !== null && !isObjectPrototype(prototype)) {
-    throw new InvalidValue(`an instance of ${describeClass(object)}`);
-  }
+  assertPlainObject(object);
   const result: PyObject = new Map();
   let key = "";
   try {
@@ -122,19 +110,4 @@ function fromPlainObject(object: object, ancestors: object[]): PyObject {
     throw error;
   }
   return result;
-}
-
-/** An `Object.prototype` from another realm (a `vm` context, a worker's structured clone). */
-function isObjectPrototype(prototype: object): boolean {
-  return (
-    Object.getPrototypeOf(prototype) === null &&
-    Object.prototype.toString.call(prototype) === "[object Object]" &&
-    typeof (prototype as { constructor?: unknown }).constructor === "function" &&
-    (prototype as { constructor: { name: string } }).constructor.name === "Object"
-  );
-}
-
-function describeClass(object: object): string {
-  const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" ? name : "a class";
 }

@@ -24,4 +24,4 @@ export const maxIntDigits = 4300;
  * How deep values and JSON text may nest in the python dialect: the default dialect's bound.
  * Python's own limit is its recursion limit, which the reference reaches near 990 levels.
  */
-export const maxDepth = 1000;
+export { maxDepth } from "../json-data.js";
