@@ -65,7 +65,12 @@ export async function caseKey(dir: string, options?: CaseKeyOptions): Promise<st
   }
   const keyOptions = resolveKeyOptions(options);
   const files = resolveFiles(options?.files);
-  const texts = await Promise.all(files.map((file) => readCaseFile(join(dir, file))));
+  // Read in parallel, but report the first bad file in the given order, whatever finished first.
+  const reads = await Promise.allSettled(files.map((file) => readCaseFile(join(dir, file))));
+  const texts = reads.map((read) => {
+    if (read.status === "rejected") throw read.reason;
+    return read.value;
+  });
   const canonicalForms = texts.map(({ file, text }) => canonicalFormOf(file, text, keyOptions));
   return hashBytes(canonicalForms.join("\n"));
 }

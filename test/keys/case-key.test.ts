@@ -111,6 +111,18 @@ describe("caseKey", () => {
     expect((error.cause as NodeJS.ErrnoException).code).toBe("ENOENT");
   });
 
+  it("names the first bad file in the given order, not the first to fail", async () => {
+    // The first file is large (slow to read) and ends in a BOM-free invalid byte; the second is
+    // missing and fails at once.
+    const big = Buffer.alloc(32 * 1024 * 1024, 0x20);
+    big[0] = 0x22;
+    big[big.length - 2] = 0xff;
+    big[big.length - 1] = 0x22;
+    await put("first.json", big);
+    const error = await expectInvalidCase("first.json", { files: ["first.json", "second.json"] });
+    expect(error.message).toMatch(/UTF-8/);
+  });
+
   it("rejects a directory where a file should be", async () => {
     await mkdir(join(dir, "d.json"));
     const error = await expectInvalidCase("d.json");
