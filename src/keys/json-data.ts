@@ -43,12 +43,20 @@ export function assertEnterable(value: object, ancestors: readonly object[]): vo
 }
 
 /**
- * Throws unless `object` is a plain object: its prototype is `Object.prototype` (of this realm
- * or another: a `vm` context, a worker's structured clone) or `null`.
+ * Throws unless `object` is a plain object — its prototype is `Object.prototype` (of this realm
+ * or another: a `vm` context, a worker's structured clone) or `null` — without enumerable
+ * symbol-keyed properties, which JSON would drop silently.
  */
 export function assertPlainObject(object: object): void {
   const prototype = Object.getPrototypeOf(object) as object | null;
-  if (prototype === Object.prototype || prototype === null || isObjectPrototype(prototype)) return;
+  if (prototype === Object.prototype || prototype === null || isObjectPrototype(prototype)) {
+    for (const symbol of Object.getOwnPropertySymbols(object)) {
+      if (Object.prototype.propertyIsEnumerable.call(object, symbol)) {
+        throw new InvalidValue(`a property keyed by ${symbol.toString()}`);
+      }
+    }
+    return;
+  }
   const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
   throw new InvalidValue(
     `an instance of ${typeof name === "string" && name !== "" ? name : "a class"}`,

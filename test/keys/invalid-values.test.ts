@@ -87,6 +87,18 @@ describe("values that are not JSON data", () => {
     expectInvalid({ axes, z: 1 }, "$.axes[3].esi");
   });
 
+  it("rejects an enumerable symbol-keyed property, which JSON would drop silently", () => {
+    const error = expectInvalid({ axes: [{ [Symbol("tag")]: 1, esi: 2 }] }, "$.axes[0]");
+    expect(error.message).toMatch(/Symbol\(tag\)/);
+    expect(() => canonicalJson({ [Symbol("tag")]: 1 }, { dialect: "python" })).toThrow(
+      CacheKeyError,
+    );
+    // A non-enumerable one is not data (libraries hang markers on objects that way).
+    const marked = { esi: 2 };
+    Object.defineProperty(marked, Symbol("marker"), { value: true, enumerable: false });
+    expect(canonicalJson(marked)).toBe('{"esi":2}');
+  });
+
   it("names the value in the message", () => {
     expect(expectInvalid({ a: Number.NaN }, "$.a").message).toMatch(/NaN/);
     expect(expectInvalid({ a: -Infinity }, "$.a").message).toMatch(/-Infinity/);
