@@ -77,11 +77,6 @@ export class Flight {
     );
   }
 
-  /** Whether the flight can still be joined. */
-  get open(): boolean {
-    return !this.#settled && !this.#controller.signal.aborted;
-  }
-
   /** Waits for the flight's outcome, within this caller's own bounds. */
   join(options: JoinOptions): Promise<FlightOutcome> {
     const startedAt = performance.now();

@@ -14,36 +14,37 @@ const join = (flight: Flight, signal?: AbortSignal) =>
   flight.join({ originator: false, key: "key", lockTimeoutMs: 10_000, signal });
 
 describe("Flight (unit)", () => {
-  it("is open while running, closed once settled, and calls onDone once", async () => {
+  it("calls onDone once, when it settles", async () => {
     const work = deferred<FlightOutcome>();
     let done = 0;
     const flight = new Flight(
       () => work.promise,
       () => done++,
     );
-    expect(flight.open).toBe(true);
+    expect(done).toBe(0);
     const joined = join(flight);
     work.resolve({ data: Buffer.from("x"), generated: true });
     expect(await joined).toEqual({ data: Buffer.from("x"), generated: true });
-    expect(flight.open).toBe(false);
     expect(done).toBe(1);
   });
 
-  it("is closed once abandoned by its last caller, and its signal aborts", async () => {
+  it("once abandoned by its last caller, aborts its signal and calls onDone", async () => {
     let signal: AbortSignal | undefined;
+    let done = 0;
     const flight = new Flight(
       (control) => {
         signal = control.signal;
         return new Promise<FlightOutcome>(() => undefined);
       },
-      () => undefined,
+      () => done++,
     );
     const controller = new AbortController();
     const joined = join(flight, controller.signal).catch((e: unknown) => e);
     await sleep(1);
+    expect(done).toBe(0);
     controller.abort();
     expect(await joined).toBe(controller.signal.reason);
-    expect(flight.open).toBe(false);
+    expect(done).toBe(1);
     expect(signal?.aborted).toBe(true);
   });
 
