@@ -19,7 +19,7 @@ export interface CaseKeyOptions extends KeyOptions {
    *
    * @defaultValue `["manifest.json", "metrics.json", "overlay_bundle.json"]`
    */
-  files?: readonly string[];
+  files?: readonly string[] | undefined;
 }
 
 /** The files {@link caseKey} reads when {@link CaseKeyOptions.files} is not given. */

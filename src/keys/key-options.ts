@@ -11,7 +11,7 @@ export interface KeyOptions {
    *
    * @defaultValue `8`
    */
-  decimals?: number | null;
+  decimals?: number | null | undefined;
   /**
    * Which canonical form to write.
    *
@@ -27,7 +27,7 @@ export interface KeyOptions {
    *
    * @defaultValue `"jcs"`
    */
-  dialect?: "jcs" | "python";
+  dialect?: "jcs" | "python" | undefined;
 }
 
 /** The default of {@link KeyOptions.decimals}. */

@@ -8,7 +8,7 @@ export interface CacheManagerOptions {
    *
    * @defaultValue `$CLARITY_CACHE_DIR`, else `<cwd>/.clarity_cache`
    */
-  dir?: string;
+  dir?: string | undefined;
   /**
    * How long {@link CacheManager.getOrCreate} waits for a generation another caller started
    * (in this process or another) before rejecting with {@link CacheInProgressError}; `0`: do
@@ -16,34 +16,34 @@ export interface CacheManagerOptions {
    *
    * @defaultValue `30_000`
    */
-  lockTimeoutMs?: number;
+  lockTimeoutMs?: number | undefined;
   /**
    * A generation lock not refreshed for this long belongs to a dead holder and is taken over.
    * At least `2_000` (holders refresh every half of it).
    *
    * @defaultValue `10_000`
    */
-  staleLockMs?: number;
+  staleLockMs?: number | undefined;
   /**
    * The default lifetime of new entries, in milliseconds; an expired entry is invisible (a
    * miss) and removed by {@link CacheManager.prune}. Per entry: {@link WriteOptions.ttlMs}.
    *
    * @defaultValue none: entries do not expire
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /**
    * A bound on the total bytes of the entries' data. When a write takes the cache past it, the
    * least recently used entries are evicted until the cache is at or under 90 % of it.
    *
    * @defaultValue none
    */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /**
    * A bound on the number of entries, enforced like {@link CacheManagerOptions.maxBytes}.
    *
    * @defaultValue none
    */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * What every read checks against the entry's record: `"size"` (and the data file's identity),
    * or `"full"`, which also compares the data's SHA-256. A mismatch is a miss, and the damaged
@@ -51,7 +51,7 @@ export interface CacheManagerOptions {
    *
    * @defaultValue `"size"`
    */
-  verify?: "size" | "full";
+  verify?: "size" | "full" | undefined;
 }
 
 /** Options of the calls that address one entry. */
@@ -62,7 +62,7 @@ export interface EntryOptions {
    *
    * @defaultValue `""`
    */
-  extension?: string;
+  extension?: string | undefined;
 }
 
 /** Options of the calls that write an entry. */
@@ -70,12 +70,12 @@ export interface WriteOptions extends EntryOptions {
   /**
    * This entry's lifetime in milliseconds, overriding {@link CacheManagerOptions.ttlMs}.
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /**
    * Host metadata stored in the entry's record and returned by {@link CacheManager.info} and
    * {@link CacheManager.entries}, such as `{ "content-type": "application/pdf" }`.
    */
-  metadata?: Record<string, string>;
+  metadata?: Record<string, string> | undefined;
 }
 
 /**
@@ -84,13 +84,13 @@ export interface WriteOptions extends EntryOptions {
  */
 export interface GetOrCreateOptions extends WriteOptions {
   /** Overrides {@link CacheManagerOptions.lockTimeoutMs} for this call. */
-  lockTimeoutMs?: number;
+  lockTimeoutMs?: number | undefined;
   /**
    * Gives up waiting when aborted: the call rejects promptly with the signal's reason. The
    * generation goes on for the other callers; its own `ctx.signal` aborts only when every
    * caller has gone.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** The largest delay a Node.js timer honours. */

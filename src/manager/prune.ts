@@ -1,13 +1,13 @@
 /** Options of {@link CacheManager.prune}. */
 export interface PruneOptions {
   /** Evict least recently used entries until their data totals at most this; default: the manager's. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /** Evict least recently used entries until at most this many remain; default: the manager's. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Remove entries created longer ago than this, in milliseconds. */
-  maxAgeMs?: number;
+  maxAgeMs?: number | undefined;
   /** Report what would be removed without removing anything. */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
 }
 
 /** What {@link CacheManager.prune} did (or, with `dryRun`, would do). */
