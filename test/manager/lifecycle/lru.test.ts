@@ -47,7 +47,8 @@ describe("last use", () => {
     expect(info).toBeDefined();
     if (info === undefined) return;
     const gap = info.lastAccessAt.getTime() - info.createdAt.getTime();
-    expect(gap).toBeGreaterThanOrEqual(-1);
+    // The record's mtime comes from the file system's (possibly coarse) clock.
+    expect(gap).toBeGreaterThanOrEqual(-20);
     expect(gap).toBeLessThan(60_000);
   });
 });
