@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs the benchmark sections against the built package (dist/), one after another.
-// `npm run bench` builds first. Options: --only <section>[,<section>…]  --rounds <n>
+// `npm run bench` builds first. Options: --only <section>[,<section>…]  --rounds <n>  --quick
+// (--quick: smaller fixtures, for CI; e.g. 10,000 entries instead of 100,000 in `scale`).
 //
 // A section is a module in bench/ exporting `name`, `description` and
-// `run({ lib, rounds, log }) → { ok }` (sync or async); add it to `sections` below.
+// `run({ lib, rounds, quick, log }) → { ok }` (sync or async); add it to `sections` below.
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -11,18 +12,24 @@ import { parseArgs } from "node:util";
 
 const sections = {
   keys: () => import("./keys.mjs"),
+  hit: () => import("./manager.mjs"),
+  scale: () => import("./scale.mjs"),
+  handoff: () => import("./handoff.mjs"),
 };
 
 const { values } = parseArgs({
   options: {
     only: { type: "string" },
     rounds: { type: "string", default: "9" },
+    quick: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 
 if (values.help) {
-  console.log(`usage: node bench/run.mjs [--only ${Object.keys(sections).join(",")}] [--rounds n]`);
+  console.log(
+    `usage: node bench/run.mjs [--only ${Object.keys(sections).join(",")}] [--rounds n] [--quick]`,
+  );
   process.exit(0);
 }
 
@@ -54,7 +61,12 @@ let failed = 0;
 for (const name of selected) {
   const section = await sections[name]();
   console.log(`\n# ${section.name}: ${section.description}`);
-  const { ok } = await section.run({ lib, rounds, log: (line) => console.log(line) });
+  const { ok } = await section.run({
+    lib,
+    rounds,
+    quick: values.quick,
+    log: (line) => console.log(line),
+  });
   if (!ok) failed += 1;
 }
 console.log(
