@@ -78,12 +78,15 @@ describe("diagnostics channels", () => {
     const { cache } = await newCache();
     const waits = observe("wait");
     let release!: () => void;
+    let started!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    const running = new Promise<void>((resolve) => (started = resolve));
     const first = cache.getOrCreate("k", async () => {
+      started();
       await gate;
       return "x";
     });
-    await sleep(20);
+    await running;
     const second = cache.getOrCreate("k", () => "unused");
     release();
     await Promise.all([first, second]);

@@ -97,13 +97,16 @@ describe("stats", () => {
     const { cache, dir } = await newCache();
     const other = new CacheManager({ dir });
     let release!: () => void;
+    let started!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    const running = new Promise<void>((resolve) => (started = resolve));
     const generate = async () => {
+      started();
       await gate;
       return "made";
     };
     const first = cache.getOrCreateEntry("k", generate);
-    await sleep(20);
+    await running;
     const second = cache.getOrCreateEntry("k", generate);
     const third = other.getOrCreateEntry("k", generate);
     release();
@@ -119,7 +122,8 @@ describe("stats", () => {
     const lock = await holder.tryLock("k");
     expect(lock).toBeDefined();
     const waiting = cache.getOrCreateEntry("k", () => "not this one");
-    await sleep(30);
+    // Once its own read has missed, whatever it finds later is another's work.
+    while ((await cache.stats()).misses === 0) await sleep(5);
     await new CacheManager({ dir }).put("k", "from the holder");
     await lock?.release();
     const entry = await waiting;
