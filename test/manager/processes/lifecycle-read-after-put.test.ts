@@ -27,7 +27,7 @@ describe("a put that resolved", () => {
     for (const line of figures) console.log(line);
   });
 
-  const puts = repetitions(150, 1_000);
+  const puts = repetitions(100, 1_000);
 
   it("is still there right after, while readers in other processes read its key", async () => {
     const cacheDir = join(tempDir(), "cache");
@@ -45,6 +45,7 @@ describe("a put that resolved", () => {
         maxSize: 64 * KiB,
         count: puts,
         checkAfterPut: true,
+        barrier: true,
       }),
     );
     const readers = [
@@ -56,7 +57,9 @@ describe("a put that resolved", () => {
       }),
       spawnWorker({ mode: "checker", dir: cacheDir, keys: writerKeys.flat() }),
     ];
-    await Promise.all(readers.map((reader) => reader.next("ready")));
+    // The writers start once the readers read.
+    await Promise.all([...writers, ...readers].map((worker) => worker.next("ready")));
+    for (const writer of writers) writer.go();
     await Promise.all(writers.map((writer) => writer.next("done", 120_000)));
     for (const reader of readers) reader.stop();
     const tallies = await Promise.all(readers.map((reader) => reader.next("done")));
@@ -90,13 +93,14 @@ describe("a put that resolved", () => {
     expect(vanished).toEqual([]);
   }, 150_000);
 
-  const pairs = repetitions(200, 1_000);
+  const pairs = repetitions(300, 2_000);
   const sameKeyWriters = 4;
   it("of one key, at the same time as other processes' puts, leaves one of them", async () => {
     const cacheDir = join(tempDir(), "cache");
     const keys = Array.from({ length: pairs }, (_, index) => `same-${index}`);
-    // Writers put the same keys in the same order, started together, so that many puts of one
-    // key overlap.
+    // Writers put the same keys in the same order, each put of a key starting in the same time
+    // slot in every writer, so that the puts of one key overlap.
+    const startAt = Date.now() + 1_500;
     const writers = Array.from({ length: sameKeyWriters }, (_, index) =>
       spawnWorker({
         mode: "putter",
@@ -107,11 +111,10 @@ describe("a put that resolved", () => {
         minSize: 1 * KiB,
         sizeStride: sameKeyWriters,
         sizeOffset: index,
-        barrier: true,
+        startAt,
+        slotMs: 12,
       }),
     );
-    await Promise.all(writers.map((writer) => writer.next("ready")));
-    for (const writer of writers) writer.go();
     await Promise.all(writers.map((writer) => writer.next("done", 120_000)));
     for (const writer of writers) expect((await writer.finished()).code).toBe(0);
 
