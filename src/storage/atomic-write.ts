@@ -57,22 +57,31 @@ export async function stageFile(
 }
 
 /**
- * Renames a staged file over `target` (retrying Windows' transient rename errors), then fsyncs
- * `target`'s directory so that the rename itself is durable. The staged file is removed if the
- * rename fails.
+ * Renames a staged file over `target`, retrying Windows' transient rename errors. The staged
+ * file is removed if the rename fails.
  */
-export async function publishStaged(fs: FileSystem, staged: string, target: string): Promise<void> {
+export async function renameStaged(fs: FileSystem, staged: string, target: string): Promise<void> {
   try {
     await renameWithRetry(fs, staged, target);
   } catch (error) {
     await fs.unlink(staged).catch(() => undefined);
     throw error;
   }
+}
+
+/** Fsyncs `target`'s directory, so that a rename into it is durable. */
+export async function syncDirectoryOf(fs: FileSystem, target: string): Promise<void> {
   try {
     await fs.syncDirectory(dirname(target));
   } catch (error) {
     throw ioError("sync the directory of", target, error);
   }
+}
+
+/** {@link renameStaged}, then {@link syncDirectoryOf}. */
+export async function publishStaged(fs: FileSystem, staged: string, target: string): Promise<void> {
+  await renameStaged(fs, staged, target);
+  await syncDirectoryOf(fs, target);
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { CacheIOError } from "../errors/cache-io-error.js";
 import { parseEntryName } from "../manager/entry-name.js";
-import { publishStaged, stageFile, writeAtomically } from "./atomic-write.js";
+import { renameStaged, stageFile, syncDirectoryOf, writeAtomically } from "./atomic-write.js";
 import { dataIdentity, type EntryRecord, parseRecord, serializeRecord } from "./entry-record.js";
 import { FileLocker } from "./file-lock.js";
 import { type FileStat, type FileSystem, nodeFileSystem } from "./file-system.js";
@@ -33,6 +33,9 @@ export interface FileStorageOptions {
   /** The file-system seam; the real one by default. */
   fileSystem?: FileSystem;
 }
+
+// A record younger than this that names other data belongs to a write between its two renames.
+const landingGraceMs = 10_000;
 
 // Scans stat and read synchronously (about 50 times faster than one await per file at 100,000
 // entries) in slices this large, yielding to the event loop between slices.
@@ -77,15 +80,16 @@ export class FileStorage implements CacheStorage {
     options: { verify: "size" | "full"; now: number },
   ): Promise<ReadResult> {
     const path = this.#layout.entryPath(name);
-    const [file, recordText] = await Promise.all([
+    const [file, record] = await Promise.all([
       this.#fs.readFileWithStat(path).catch((error: unknown) => {
         if (errorCode(error) === "ENOENT") return undefined;
         throw ioError("read", path, error);
       }),
-      this.#readRecordText(name),
+      this.#readRecordWithStat(name),
     ]);
+    const recordText = record?.text;
     if (file === undefined) return { kind: "absent" };
-    const checked = this.#check(name, file.stat, recordText, options.now);
+    const checked = this.#check(name, file.stat, record, options.now);
     if (checked.kind !== "valid") return checked;
     const { entry } = checked;
     if (file.data.byteLength !== entry.size) {
@@ -115,30 +119,35 @@ export class FileStorage implements CacheStorage {
       this.#readRecordWithStat(name),
     ]);
     if (!stat?.isFile()) return { kind: "absent" };
-    const checked = this.#check(name, stat, record?.text, now);
-    if (checked.kind === "valid" || checked.kind === "expired") {
-      checked.entry.lastAccessAt = record?.mtimeMs ?? checked.entry.createdAt;
-    }
-    return checked;
+    return this.#check(name, stat, record, now);
   }
 
-  /** Checks a data file's size and identity against its record's text. */
+  /** Checks a data file's size and identity against its record. */
   #check(
     name: string,
     stat: FileStat,
-    recordText: string | undefined,
+    recordFile: { text: string; mtimeMs: number } | undefined,
     now: number,
   ): DescribeResult {
-    if (recordText === undefined)
+    const recordText = recordFile?.text;
+    if (recordFile === undefined) {
       return this.#corrupt(name, "the entry has no record", stat, recordText);
-    const record = parseRecord(recordText);
+    }
+    const record = parseRecord(recordFile.text);
     if (record === undefined) {
       return this.#corrupt(name, "the entry's record is unreadable", stat, recordText);
     }
-    if (record.data !== dataIdentity(stat) || record.size !== stat.size) {
-      return this.#corrupt(name, "the entry's record describes other data", stat, recordText);
+    if (record.data !== dataIdentity(stat)) {
+      // A write publishes its record, then its data: a young record that names other data is a
+      // write landing now (a plain miss). An old one is a writer that died in between: the data
+      // is stale; the record is left alone (undefined below) and prune removes it once old.
+      if (now - recordFile.mtimeMs < landingGraceMs) return { kind: "absent" };
+      return this.#corrupt(name, "the entry's record describes other data", stat, undefined);
     }
-    const entry = toStoredEntry(name, record, record.createdAt);
+    if (record.size !== stat.size) {
+      return this.#corrupt(name, "the data's size differs from its record", stat, recordText);
+    }
+    const entry = toStoredEntry(name, record, recordFile.mtimeMs);
     if (entry.expiresAt !== undefined && entry.expiresAt <= now) return { kind: "expired", entry };
     return { kind: "valid", entry };
   }
@@ -154,16 +163,6 @@ export class FileStorage implements CacheStorage {
       reason,
       observed: { name, identity: dataIdentity(stat), size: stat.size, recordText },
     };
-  }
-
-  async #readRecordText(name: string): Promise<string | undefined> {
-    const path = this.#layout.recordPath(name);
-    try {
-      return (await this.#fs.readFile(path)).toString("utf8");
-    } catch (error) {
-      if (errorCode(error) === "ENOENT") return undefined;
-      throw ioError("read", path, error);
-    }
   }
 
   async #readRecordWithStat(name: string): Promise<{ text: string; mtimeMs: number } | undefined> {
@@ -189,8 +188,12 @@ export class FileStorage implements CacheStorage {
         data: dataIdentity(staged),
         metadata: options.metadata,
       };
-      // The record goes first: until the data follows, it describes data that is not there
-      // (a miss), and it never vouches for the old data, whose identity differs.
+      // Both are staged (written, fsynced) before either is published, so that the two renames
+      // follow each other closely. The record goes first: until the data follows, it describes
+      // data that is not there (a miss), and it never vouches for the old data, whose identity
+      // differs; a reader that looks in between leaves the record alone (see #check).
+      const recordPath = layout.recordPath(name);
+      const entryPath = layout.entryPath(name);
       try {
         const stagedRecord = await stageFile(
           this.#fs,
@@ -198,12 +201,16 @@ export class FileStorage implements CacheStorage {
           `${name}.record`,
           Buffer.from(serializeRecord(record)),
         );
-        await publishStaged(this.#fs, stagedRecord.path, layout.recordPath(name));
+        await renameStaged(this.#fs, stagedRecord.path, recordPath);
       } catch (error) {
         await this.#fs.unlink(staged.path).catch(() => undefined);
         throw error;
       }
-      await publishStaged(this.#fs, staged.path, layout.entryPath(name));
+      await renameStaged(this.#fs, staged.path, entryPath);
+      await Promise.all([
+        syncDirectoryOf(this.#fs, recordPath),
+        syncDirectoryOf(this.#fs, entryPath),
+      ]);
       return toStoredEntry(name, record, options.createdAt);
     });
   }
@@ -295,13 +302,12 @@ export class FileStorage implements CacheStorage {
     }
     if (!stat?.isFile()) return;
     const record = this.#readRecordSync(name);
-    const checked = this.#check(name, stat, record?.text, now);
+    const checked = this.#check(name, stat, record, now);
     if (checked.kind === "absent") return;
     if (checked.kind === "corrupt") {
       result.damaged.push({ reason: checked.reason, observed: checked.observed });
       return;
     }
-    checked.entry.lastAccessAt = record?.mtimeMs ?? checked.entry.createdAt;
     (checked.kind === "valid" ? result.valid : result.expired).push(checked.entry);
   }
 

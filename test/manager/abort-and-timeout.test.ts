@@ -18,6 +18,15 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 }
 
 /** Settles with what `promise` settles with, or fails once `ms` pass (a generous bound). */
+/** Waits until `condition` holds (the generation has started, say): load-proof, unlike a sleep. */
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(2);
+  }
+}
+
 async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   const timeout = new AbortController();
   try {
@@ -102,7 +111,7 @@ describe("abort", () => {
       return gate.promise;
     };
     const originator = cache.getOrCreateEntry("key", generate);
-    await sleep(20);
+    await until(() => ctx !== undefined);
     const controller = new AbortController();
     const quitter = cache.getOrCreateEntry("key", generate, { signal: controller.signal });
     const stayer = cache.getOrCreateEntry("key", generate);
@@ -133,7 +142,7 @@ describe("abort", () => {
       },
       { signal: controller.signal },
     );
-    await sleep(20);
+    await until(() => ctx !== undefined);
     const joiner = cache.getOrCreateEntry("key", () => "never");
     await sleep(5);
     controller.abort();
@@ -158,7 +167,7 @@ describe("abort", () => {
     const calls = controllers.map((controller) =>
       rejection(cache.getOrCreate("key", generate, { signal: controller.signal })),
     );
-    await sleep(20);
+    await until(() => ctx !== undefined);
     controllers[0]?.abort();
     controllers[1]?.abort();
     await sleep(10);
@@ -194,7 +203,7 @@ describe("abort", () => {
       },
       { signal: controller.signal },
     );
-    await sleep(20);
+    await until(() => ctx !== undefined);
     controller.abort();
     await expect(first).rejects.toMatchObject({ name: "AbortError" });
     expect(ctx?.signal.aborted).toBe(true);
@@ -286,8 +295,12 @@ describe("lockTimeoutMs", () => {
   it("the constructor's lockTimeoutMs is the default, and a call can override it", async () => {
     const cache = new CacheManager({ dir: await makeTempDir(), lockTimeoutMs: 0 });
     const gate = deferred<string>();
-    const originator = cache.getOrCreate("key", () => gate.promise);
-    await sleep(10);
+    let started = false;
+    const originator = cache.getOrCreate("key", () => {
+      started = true;
+      return gate.promise;
+    });
+    await until(() => started);
     expectInProgress(await within(1000, rejection(cache.getOrCreate("key", () => "x"))), "key", 0);
     const patient = cache.getOrCreateEntry("key", () => "x", { lockTimeoutMs: 10_000 });
     await sleep(20);
