@@ -72,6 +72,29 @@ describe("faults in the lifecycle's own I/O", () => {
     expect(await readdir(layout.stagingDir)).toEqual([]);
   });
 
+  it("a record that cannot be published, whose staged files cannot be removed either: put rejects with the rename's error", async () => {
+    const dir = await makeTempDir();
+    const layout = new Layout(dir);
+    const fileSystem: FileSystem = {
+      ...nodeFileSystem,
+      rename: (from, to) =>
+        to === layout.recordPath("k")
+          ? Promise.reject(injected("EACCES"))
+          : nodeFileSystem.rename(from, to),
+      unlink: (path) =>
+        path.startsWith(layout.stagingDir)
+          ? Promise.reject(injected("EBUSY"))
+          : nodeFileSystem.unlink(path),
+    };
+    const cache = new CacheManager({ dir, [fileSystemSeam]: fileSystem } as never);
+    await expect(cache.put("k", "x")).rejects.toMatchObject({
+      code: "CACHE_IO",
+      cause: { code: "EACCES" },
+    });
+    expect(existsSync(cache.pathFor("k"))).toBe(false);
+    expect(await cache.get("k")).toBeUndefined();
+  });
+
   it("a failed unlink of a moved-aside file does not fail the removal", async () => {
     const { cache, layout } = await managerWith({
       unlink: (path) =>
