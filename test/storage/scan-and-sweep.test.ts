@@ -71,9 +71,9 @@ describe("FileStorage.scan", () => {
 
   it("scans more entries than one slice, each once", async () => {
     const { storage, layout } = await setup();
-    await plantEntries(layout, 700);
+    await plantEntries(layout, 300);
     const { valid } = await storage.scan(Date.now());
-    expect(new Set(valid.map((entry) => entry.name)).size).toBe(700);
+    expect(new Set(valid.map((entry) => entry.name)).size).toBe(300);
   });
 
   it("rejects with CacheIOError when the directory cannot be listed (a file in its place)", async () => {
