@@ -93,7 +93,7 @@ describe("a put that resolved", () => {
     expect(vanished).toEqual([]);
   }, 150_000);
 
-  const pairs = repetitions(300, 2_000);
+  const pairs = repetitions(150, 1_000);
   const sameKeyWriters = 4;
   it("of one key, at the same time as other processes' puts, leaves one of them", async () => {
     const cacheDir = join(tempDir(), "cache");
@@ -112,7 +112,7 @@ describe("a put that resolved", () => {
         sizeStride: sameKeyWriters,
         sizeOffset: index,
         startAt,
-        slotMs: 12,
+        slotMs: 25,
       }),
     );
     await Promise.all(writers.map((writer) => writer.next("done", 120_000)));
