@@ -27,7 +27,7 @@ describe("a put that resolved", () => {
     for (const line of figures) console.log(line);
   });
 
-  const puts = repetitions(100, 1_000);
+  const puts = repetitions(100, 500);
 
   it("is still there right after, while readers in other processes read its key", async () => {
     const cacheDir = join(tempDir(), "cache");
