@@ -2,7 +2,7 @@
 // with a bare fs.promises.readFile (and, for verify: "full", readFile + SHA-256), side by side.
 import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { alternate, ms, table, tempDir, verdict } from "./measure.mjs";
+import { alternate, ms, table, loadNote, tempDir, verdict } from "./measure.mjs";
 
 export const name = "hit";
 export const description =
@@ -89,6 +89,7 @@ export async function run({ lib, rounds, quick = false, log }) {
     log(
       `hit: 1 MiB entry, ${rounds} rounds of ${batch} calls of each, alternating call by call with the floor; per call min / median of the rounds; ratio: median of the rounds' ratios`,
     );
+    log(`  ${loadNote()}`);
     table(
       log,
       ["operation", "against", "floor: min / median", "operation: min / median", "ratio", "bar"],

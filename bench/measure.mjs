@@ -1,7 +1,7 @@
 // Shared helpers of the lifecycle benchmarks: interleaved timing of contenders, medians, temp
 // directories and a plain-text table.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -169,3 +169,9 @@ export function table(log, header, rows) {
 
 /** A verdict cell: "ok" or "MISSED". */
 export const verdict = (met) => (met ? "ok" : "MISSED");
+
+/** The machine's load, to read the figures by: on a shared machine it is often far above its cores. */
+export function loadNote() {
+  const [one, five] = loadavg();
+  return `load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min) on ${cpus().length} cores`;
+}
