@@ -17,7 +17,7 @@ import {
 
 export const name = "scale";
 export const description =
-  "get/put/getOrCreate on 100,000 entries vs 100 entries; stats and prune over 100,000 entries";
+  "get/put/getOrCreate on 100,000 entries (--quick: 10,000) vs 100 entries; stats and prune over them";
 
 /** A call on the large cache may take at most this many times the same call on the small one. */
 export const maxRatio = 1.2;
