@@ -229,10 +229,11 @@ export class CacheManager {
     return undefined;
   }
 
-  async #removeDamaged(reason: string, observed: Observed): Promise<void> {
+  /** Counts and reports a damaged entry, and removes it; `true` if it was removed. */
+  async #removeDamaged(reason: string, observed: Observed): Promise<boolean> {
     this.#counters.corruptions++;
     emit(channels.corrupt, () => ({ dir: this.dir, ...parseEntryName(observed.name), reason }));
-    await this.#storage.removeIfUnchanged(observed);
+    return this.#storage.removeIfUnchanged(observed);
   }
 
   /** Records a use without making the hit wait for it. */
@@ -302,6 +303,12 @@ export class CacheManager {
     for (const entry of expired) await this.#evict(entry, "expired");
     let bytes = valid.reduce((sum, entry) => sum + entry.size, 0);
     let entries = valid.length;
+    // The running count only says a bound may be crossed (a rewrite counts as a new entry);
+    // the scan says whether it is.
+    if (bytes <= (maxBytes ?? Infinity) && entries <= (maxEntries ?? Infinity)) {
+      this.#usage = { bytes, entries };
+      return;
+    }
     const over = maxBytes !== undefined && bytes > maxBytes ? "maxBytes" : "maxEntries";
     for (const victim of selectEvictions(valid, this.#bounds, evictionTarget)) {
       if (await this.#evict(victim, over)) {
@@ -452,7 +459,8 @@ export class CacheManager {
       return true;
     };
     for (const { reason, observed } of damaged) {
-      if (!dryRun) await this.#removeDamaged(reason, observed);
+      // A damaged entry replaced meanwhile by a valid one is kept, and not reported as removed.
+      if (!dryRun && !(await this.#removeDamaged(reason, observed))) continue;
       report.removedEntries++;
       report.freedBytes += observed.size;
     }

@@ -138,9 +138,19 @@ export class FileStorage implements CacheStorage {
       return this.#corrupt(name, "the entry's record is unreadable", stat, recordText);
     }
     if (record.data !== dataIdentity(stat)) {
-      // A write publishes its record, then its data: a young record that names other data is a
-      // write landing now (a plain miss). An old one is a writer that died in between: the data
-      // is stale; the record is left alone (undefined below) and prune removes it once old.
+      if (record.data.startsWith(`${stat.ino}:`)) {
+        // The same file, changed since it was published: damaged in place.
+        return this.#corrupt(
+          name,
+          "the data was modified after it was published",
+          stat,
+          recordText,
+        );
+      }
+      // Another file: a write publishes its record, then its data, so a young record that
+      // names other data is a write landing now (a plain miss). An old one is a writer that died
+      // in between: the data is stale; the record is left alone (undefined below) and prune
+      // removes it once old.
       if (now - recordFile.mtimeMs < landingGraceMs) return { kind: "absent" };
       return this.#corrupt(name, "the entry's record describes other data", stat, undefined);
     }
@@ -201,12 +211,16 @@ export class FileStorage implements CacheStorage {
           `${name}.record`,
           Buffer.from(serializeRecord(record)),
         );
-        await renameStaged(this.#fs, stagedRecord.path, recordPath);
+        // Writers of one entry publish one at a time: otherwise one put's record could land
+        // after another's, beside the other's data, and the entry would be lost to both.
+        await this.#locker.withMutex(layout.publishMutexPath(name), async () => {
+          await renameStaged(this.#fs, stagedRecord.path, recordPath);
+          await renameStaged(this.#fs, staged.path, entryPath);
+        });
       } catch (error) {
         await this.#fs.unlink(staged.path).catch(() => undefined);
         throw error;
       }
-      await renameStaged(this.#fs, staged.path, entryPath);
       await Promise.all([
         syncDirectoryOf(this.#fs, recordPath),
         syncDirectoryOf(this.#fs, entryPath),

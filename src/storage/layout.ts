@@ -10,6 +10,7 @@ import { join } from "node:path";
  * <dir>/.clarity-cache/records/<name>  an entry's record (see entry-record.ts); mtime = last use
  * <dir>/.clarity-cache/locks/<name>.lock/           a generation lock (a directory)
  * <dir>/.clarity-cache/locks/<name>.lock.reclaim/   the guard of a stale lock's reclaim
+ * <dir>/.clarity-cache/locks/<name>.publish/        held by a writer around its two renames
  * ```
  *
  * Everything internal lives under a folder whose name begins with `.`, which no entry name can.
@@ -40,6 +41,11 @@ export class Layout {
   /** The record of an entry. */
   recordPath(name: string): string {
     return join(this.recordsDir, name);
+  }
+
+  /** The mutex that orders writers' publishes of one entry. */
+  publishMutexPath(name: string): string {
+    return join(this.locksDir, `${name}.publish`);
   }
 
   /** The lock directory of an entry. */

@@ -107,6 +107,46 @@ describe("FileLocker", () => {
     await holder?.release();
   });
 
+  it("withMutex runs one critical section at a time and removes the mutex after", async () => {
+    const path = await lockPathIn();
+    const locker = new FileLocker({ staleMs });
+    let inside = 0;
+    let most = 0;
+    const critical = async () => {
+      inside++;
+      most = Math.max(most, inside);
+      await sleep(5);
+      inside--;
+    };
+    await Promise.all(Array.from({ length: 5 }, () => locker.withMutex(path, critical)));
+    expect(most).toBe(1);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("withMutex takes over a mutex a dead writer left, once it is older than staleMs", async () => {
+    const path = await lockPathIn();
+    await mkdir(path);
+    const past = new Date(Date.now() - 3 * staleMs);
+    utimesSync(path, past, past);
+    let ran = false;
+    await new FileLocker({ staleMs }).withMutex(path, () => {
+      ran = true;
+      return Promise.resolve();
+    });
+    expect(ran).toBe(true);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("withMutex rejects with CacheLockError when the mutex cannot be made", async () => {
+    const root = await makeTempDir();
+    await writeFile(join(root, "file"), "x");
+    const error: unknown = await new FileLocker({ staleMs })
+      .withMutex(join(root, "file", "m"), () => Promise.resolve())
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CacheLockError);
+    expect((error as CacheLockError).code).toBe("CACHE_LOCK_FAILED");
+  });
+
   it("a release that cannot remove the lock rejects with CacheLockError and its cause", async () => {
     const path = await lockPathIn();
     const lock = await new FileLocker({ staleMs }).tryLock(path);

@@ -67,10 +67,10 @@ async function expectDamageHandled(
 }
 
 describe("damaged entries are misses, removed, counted and regenerated", () => {
-  it("a truncated data file (size and identity differ)", async () => {
+  it("a truncated data file (size and mtime differ; the same file, changed in place)", async () => {
     await expectDamageHandled(
       (layout, name) => truncate(layout.entryPath(name), 3),
-      /describes other data/,
+      /modified after it was published/,
       { recordMayStay: true },
     );
   });
@@ -139,7 +139,7 @@ describe("damaged entries are misses, removed, counted and regenerated", () => {
   it("data rewritten in place with the same bytes: its mtime changed, so the record no longer vouches for it", async () => {
     await expectDamageHandled(
       (layout, name) => writeFile(layout.entryPath(name), "original bytes"),
-      /describes other data/,
+      /modified after it was published/,
       { recordMayStay: true },
     );
   });
