@@ -86,6 +86,9 @@ const pruneOptionNames = ["maxBytes", "maxEntries", "maxAgeMs", "dryRun"] as con
 
 /** A write takes the cache down to this fraction of a bound it crossed. */
 const evictionTarget = 0.9;
+/** A hit records a use of its entry at most this often (per process). */
+const touchIntervalMs = 1_000;
+const maxRememberedTouches = 10_000;
 /** `prune` removes temp files of writers that have not touched them for this long. */
 const tempFileGraceMs = 60 * 60 * 1000;
 
@@ -136,6 +139,8 @@ export class CacheManager {
   #usage: { bytes: number; entries: number } | undefined;
   /** Last-use times being recorded: scans wait for them, so LRU order sees this process's uses. */
   readonly #pendingTouches = new Set<Promise<void>>();
+  /** When this process last recorded a use of each entry. */
+  readonly #lastTouches = new Map<string, number>();
 
   /**
    * @param options - see {@link CacheManagerOptions}.
@@ -236,10 +241,19 @@ export class CacheManager {
     return this.#storage.removeIfUnchanged(observed);
   }
 
-  /** Records a use without making the hit wait for it. */
+  /**
+   * Records a use without making the hit wait for it, at most once a second per entry and
+   * process: last-use order is kept to the second, and a hot entry costs no extra I/O.
+   */
   #touch(name: string): void {
+    const now = Date.now();
+    const last = this.#lastTouches.get(name);
+    if (last !== undefined && now - last < touchIntervalMs) return;
+    // Forgetting is safe (the next hit just touches again); it bounds the map's memory.
+    if (this.#lastTouches.size >= maxRememberedTouches) this.#lastTouches.clear();
+    this.#lastTouches.set(name, now);
     const touch = this.#storage
-      .touch(name, Date.now())
+      .touch(name, now)
       .catch(() => undefined)
       .finally(() => this.#pendingTouches.delete(touch));
     this.#pendingTouches.add(touch);

@@ -7,7 +7,7 @@ import { parseEntryName } from "../manager/entry-name.js";
 import { renameStaged, stageFile, syncDirectoryOf, writeAtomically } from "./atomic-write.js";
 import { dataIdentity, type EntryRecord, parseRecord, serializeRecord } from "./entry-record.js";
 import { FileLocker } from "./file-lock.js";
-import { type FileStat, type FileSystem, nodeFileSystem } from "./file-system.js";
+import { type FileStat, type FileSystem, nodeFileSystem, readSmallSync } from "./file-system.js";
 import { errorCode, ioError } from "./fs-errors.js";
 import { Layout, layoutFormat } from "./layout.js";
 import type {
@@ -80,16 +80,21 @@ export class FileStorage implements CacheStorage {
     options: { verify: "size" | "full"; now: number },
   ): Promise<ReadResult> {
     const path = this.#layout.entryPath(name);
-    const [file, record] = await Promise.all([
-      this.#fs.readFileWithStat(path).catch((error: unknown) => {
-        if (errorCode(error) === "ENOENT") return undefined;
-        throw ioError("read", path, error);
-      }),
-      this.#readRecordWithStat(name),
-    ]);
-    const recordText = record?.text;
+    // The data's read starts on the thread pool; the record is read meanwhile, on this thread.
+    const reading = this.#fs.readFileWithStat(path).catch((error: unknown) => {
+      if (errorCode(error) === "ENOENT") return undefined;
+      throw ioError("read", path, error);
+    });
+    let recordText: string | undefined;
+    try {
+      recordText = this.#readRecordTextSync(name);
+    } catch (error) {
+      reading.catch(() => undefined);
+      throw error;
+    }
+    const file = await reading;
     if (file === undefined) return { kind: "absent" };
-    const checked = this.#check(name, file.stat, record, options.now);
+    const checked = this.#check(name, file.stat, recordText, undefined, options.now);
     if (checked.kind !== "valid") return checked;
     const { entry } = checked;
     if (file.data.byteLength !== entry.size) {
@@ -119,21 +124,24 @@ export class FileStorage implements CacheStorage {
       this.#readRecordWithStat(name),
     ]);
     if (!stat?.isFile()) return { kind: "absent" };
-    return this.#check(name, stat, record, now);
+    return this.#check(name, stat, record?.text, record?.mtimeMs, now);
   }
 
-  /** Checks a data file's size and identity against its record. */
+  /**
+   * Checks a data file's size and identity against its record. The record's mtime (its last
+   * use) is looked up only when needed and not given: a hit does not pay for it.
+   */
   #check(
     name: string,
     stat: FileStat,
-    recordFile: { text: string; mtimeMs: number } | undefined,
+    recordText: string | undefined,
+    recordMtimeMs: number | undefined,
     now: number,
   ): DescribeResult {
-    const recordText = recordFile?.text;
-    if (recordFile === undefined) {
+    if (recordText === undefined) {
       return this.#corrupt(name, "the entry has no record", stat, recordText);
     }
-    const record = parseRecord(recordFile.text);
+    const record = parseRecord(recordText);
     if (record === undefined) {
       return this.#corrupt(name, "the entry's record is unreadable", stat, recordText);
     }
@@ -151,15 +159,21 @@ export class FileStorage implements CacheStorage {
       // names other data is a write landing now (a plain miss). An old one is a writer that died
       // in between: the data is stale; the record is left alone (undefined below) and prune
       // removes it once old.
-      if (now - recordFile.mtimeMs < landingGraceMs) return { kind: "absent" };
+      const recordAge = now - (recordMtimeMs ?? this.#recordMtimeMs(name));
+      if (recordAge < landingGraceMs) return { kind: "absent" };
       return this.#corrupt(name, "the entry's record describes other data", stat, undefined);
     }
     if (record.size !== stat.size) {
       return this.#corrupt(name, "the data's size differs from its record", stat, recordText);
     }
-    const entry = toStoredEntry(name, record, recordFile.mtimeMs);
+    const entry = toStoredEntry(name, record, recordMtimeMs ?? record.createdAt);
     if (entry.expiresAt !== undefined && entry.expiresAt <= now) return { kind: "expired", entry };
     return { kind: "valid", entry };
+  }
+
+  /** The record's mtime, on the rare path that needs it (0 if it is gone). */
+  #recordMtimeMs(name: string): number {
+    return fs.statSync(this.#layout.recordPath(name), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   }
 
   #corrupt(
@@ -173,6 +187,16 @@ export class FileStorage implements CacheStorage {
       reason,
       observed: { name, identity: dataIdentity(stat), size: stat.size, recordText },
     };
+  }
+
+  #readRecordTextSync(name: string): string | undefined {
+    const path = this.#layout.recordPath(name);
+    try {
+      return this.#fs.readSmallFileSync(path).toString("utf8");
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return undefined;
+      throw ioError("read", path, error);
+    }
   }
 
   async #readRecordWithStat(name: string): Promise<{ text: string; mtimeMs: number } | undefined> {
@@ -316,7 +340,7 @@ export class FileStorage implements CacheStorage {
     }
     if (!stat?.isFile()) return;
     const record = this.#readRecordSync(name);
-    const checked = this.#check(name, stat, record, now);
+    const checked = this.#check(name, stat, record?.text, record?.mtimeMs, now);
     if (checked.kind === "absent") return;
     if (checked.kind === "corrupt") {
       result.damaged.push({ reason: checked.reason, observed: checked.observed });
@@ -336,7 +360,7 @@ export class FileStorage implements CacheStorage {
     }
     try {
       const { mtimeMs } = fs.fstatSync(fd);
-      return { text: fs.readFileSync(fd, "utf8"), mtimeMs };
+      return { text: readSmallSync(fd).toString("utf8"), mtimeMs };
     } catch (error) {
       throw ioError("read", path, error);
     } finally {
@@ -384,8 +408,11 @@ export class FileStorage implements CacheStorage {
       }
     }
     // Records whose data never arrived (a writer died between the two publishes).
+    const entryNames = new Set(this.#listEntryNames());
+    let checked = 0;
     for (const name of this.#listSync(layout.recordsDir)) {
-      if (fs.existsSync(layout.entryPath(name))) continue;
+      if (++checked % scanSliceSize === 0) await yieldToEventLoop();
+      if (entryNames.has(name)) continue;
       if (await this.#removeIfOlder(join(layout.recordsDir, name), oldBefore, options.dryRun)) {
         removedTempFiles++;
       }

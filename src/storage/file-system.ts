@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
 
@@ -11,6 +12,11 @@ export interface FileSystem {
   /** The platform whose rules apply (Windows: transient rename errors, no directory fsync). */
   platform: NodeJS.Platform;
   readFile(path: string): Promise<Buffer>;
+  /**
+   * Reads a small file (a record) synchronously: a few microseconds on the main thread instead
+   * of two round trips to the thread pool, which cost a hit more than the read itself.
+   */
+  readSmallFileSync(path: string): Buffer;
   /** Reads a whole file and the identity (inode, mtime) of the very file it read. */
   readFileWithStat(path: string): Promise<{ data: Buffer; stat: FileStat }>;
   stat(path: string): Promise<FileStat>;
@@ -35,17 +41,71 @@ export interface FileStat {
   isFile(): boolean;
 }
 
+const smallFileChunk = 16 * 1024;
+
+/**
+ * Closes a read-only handle without making the read wait for it: the bytes are already in
+ * hand, and a failed close of a read-only file loses nothing.
+ */
+function closeInBackground(handle: fsp.FileHandle): void {
+  handle.close().catch(() => undefined);
+}
+
+/** Reads a small open file with as few reads as it takes: usually one. */
+export function readSmallSync(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(smallFileChunk);
+    const bytesRead = fs.readSync(fd, chunk, 0, smallFileChunk, null);
+    chunks.push(chunk.subarray(0, bytesRead));
+    if (bytesRead < smallFileChunk) return Buffer.concat(chunks);
+  }
+}
+
 /** The real file system. */
 export const nodeFileSystem: FileSystem = {
   platform: process.platform,
-  readFile: (path) => fsp.readFile(path),
+  // A hit reads two files; each request to libuv's thread pool costs tens of microseconds on a
+  // small machine, so both reads make as few as they can (measured: docs/benchmarks.md).
+  async readFile(path) {
+    // Small files (records): one read into a buffer, no stat, no read to find the end.
+    const handle = await fsp.open(path, "r");
+    try {
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const chunk = Buffer.allocUnsafe(smallFileChunk);
+        const { bytesRead } = await handle.read(chunk, 0, smallFileChunk, null);
+        chunks.push(chunk.subarray(0, bytesRead));
+        if (bytesRead < smallFileChunk)
+          return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      }
+    } finally {
+      await handle.close();
+    }
+  },
+  readSmallFileSync(path) {
+    const fd = fs.openSync(path, "r");
+    try {
+      return readSmallSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
   async readFileWithStat(path) {
+    // Entries: one stat of the open file (its identity and size), then its size in one read.
     const handle = await fsp.open(path, "r");
     try {
       const stat = await handle.stat();
-      return { data: await handle.readFile(), stat };
+      const data = Buffer.allocUnsafe(stat.size);
+      let filled = 0;
+      while (filled < stat.size) {
+        const { bytesRead } = await handle.read(data, filled, stat.size - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return { data: filled === stat.size ? data : data.subarray(0, filled), stat };
     } finally {
-      await handle.close();
+      closeInBackground(handle);
     }
   },
   stat: (path) => fsp.stat(path),
