@@ -289,13 +289,17 @@ export class CacheManager {
 
   /** Publishes an entry, then keeps the size bounds. */
   async #write(name: string, data: Buffer, settings: WriteSettings): Promise<void> {
+    await this.#keepBounds(await this.#publish(name, data, settings));
+  }
+
+  /** Publishes an entry with its record: created now, expiring after the settings' lifetime. */
+  #publish(name: string, data: Buffer, settings: WriteSettings): Promise<StoredEntry> {
     const createdAt = Date.now();
-    const entry = await this.#storage.write(name, data, {
+    return this.#storage.write(name, data, {
       createdAt,
       expiresAt: settings.ttlMs === undefined ? undefined : createdAt + settings.ttlMs,
       metadata: settings.metadata,
     });
-    await this.#keepBounds(entry);
   }
 
   /**
@@ -653,12 +657,7 @@ export class CacheManager {
           if (existing !== undefined) return { data: existing, generated: false };
           control.generating();
           data = await this.#runGenerator(name, key, generate, control.signal);
-          const createdAt = Date.now();
-          written = await storage.write(name, data, {
-            createdAt,
-            expiresAt: settings.ttlMs === undefined ? undefined : createdAt + settings.ttlMs,
-            metadata: settings.metadata,
-          });
+          written = await this.#publish(name, data, settings);
           this.#counters.generated++;
         } finally {
           // A failed release leaves a lock that nobody refreshes: it goes stale and is taken over.
