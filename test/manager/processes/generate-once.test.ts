@@ -15,7 +15,7 @@ describe("getOrCreate across processes on one cold key", () => {
   const tempDir = useTempDir();
   const spawnWorker = useWorkers();
 
-  const rounds = repetitions(3, 20);
+  const rounds = repetitions(3, 10);
   for (let round = 1; round <= rounds; round++) {
     it(`runs generate exactly once for ${processes} processes × ${callsPerProcess} calls (round ${round}/${rounds})`, async () => {
       const cacheDir = join(tempDir(), "cache");

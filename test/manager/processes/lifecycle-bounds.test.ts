@@ -47,7 +47,7 @@ describe("size bounds with concurrent writers in several processes", () => {
     for (const line of figures) console.log(line);
   });
 
-  const rounds = repetitions(2, 4);
+  const rounds = repetitions(2, 2);
   const putsPerWriter = repetitions(120, 250);
   for (let round = 1; round <= rounds; round++) {
     const settle = round % 2 === 1 ? "put" : "prune";

@@ -59,8 +59,8 @@ describe("writers SIGKILLed at random instants of a put", () => {
 
   // Kills happen in epochs: in each, every writer slot is killed `killsPerEpoch` times while
   // readers run; then the readers stop and, with nothing writing, the parent checks every entry.
-  const killTarget = repetitions(36, 200);
-  const maxDurationMs = repetitions(40_000, 120_000);
+  const killTarget = repetitions(36, 120);
+  const maxDurationMs = repetitions(40_000, 150_000);
   const writerSlots = 3;
   const killsPerEpoch = 4;
   const keysPerSlot = 2;

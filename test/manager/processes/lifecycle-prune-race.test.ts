@@ -75,7 +75,7 @@ describe("prune racing live writers and live lock holders", () => {
     for (const line of figures) console.log(line);
   });
 
-  const durationMs = repetitions(7_000, 30_000);
+  const durationMs = repetitions(7_000, 20_000);
   it(
     "removes nothing live: live locks, slow generations, versions written after its scan",
     async () => {

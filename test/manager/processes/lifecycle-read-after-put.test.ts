@@ -27,7 +27,7 @@ describe("a put that resolved", () => {
     for (const line of figures) console.log(line);
   });
 
-  const puts = repetitions(100, 500);
+  const puts = repetitions(100, 300);
 
   it("is still there right after, while readers in other processes read its key", async () => {
     const cacheDir = join(tempDir(), "cache");
@@ -93,7 +93,7 @@ describe("a put that resolved", () => {
     expect(vanished).toEqual([]);
   }, 150_000);
 
-  const pairs = repetitions(150, 1_000);
+  const pairs = repetitions(150, 500);
   const sameKeyWriters = 4;
   it("of one key, at the same time as other processes' puts, leaves one of them", async () => {
     const cacheDir = join(tempDir(), "cache");

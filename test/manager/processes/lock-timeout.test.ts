@@ -54,7 +54,7 @@ describe("a caller waiting on another process's lock", () => {
     return { holder, cache: new CacheManager({ dir: cacheDir, staleLockMs }) };
   }
 
-  const rounds = repetitions(2, 10);
+  const rounds = repetitions(2, 5);
   for (let round = 1; round <= rounds; round++) {
     it(`with lockTimeoutMs 0 rejects at once with CacheInProgressError (round ${round}/${rounds})`, async () => {
       const key = `busy-${round}`;

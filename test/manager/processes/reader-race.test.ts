@@ -18,12 +18,12 @@ describe("readers racing writers killed at random instants", () => {
     for (const line of figures) console.log(line);
   });
 
-  const rounds = repetitions(1, 2);
+  const rounds = repetitions(1, 1);
   // Writers are killed until this many kills and at least `minDurationMs` have passed (bounded
   // by `maxDurationMs`, after which the test fails for too few kills).
-  const killTarget = repetitions(40, 250);
-  const minDurationMs = repetitions(4_000, 30_000);
-  const maxDurationMs = repetitions(40_000, 120_000);
+  const killTarget = repetitions(40, 150);
+  const minDurationMs = repetitions(4_000, 20_000);
+  const maxDurationMs = repetitions(40_000, 150_000);
   const writerSlots = 4;
   for (let round = 1; round <= rounds; round++) {
     it(

@@ -52,7 +52,7 @@ describe("a holder SIGKILLed mid-generation", () => {
     );
   });
 
-  const rounds = repetitions(3, 25);
+  const rounds = repetitions(3, 12);
   const successorCount = 4;
   for (let round = 1; round <= rounds; round++) {
     it(`is replaced by exactly one of ${successorCount} racing successors within staleLockMs + a poll (round ${round}/${rounds})`, async () => {
@@ -125,7 +125,7 @@ describe("a chain of holders SIGKILLed mid-generation", () => {
   const tempDir = useTempDir();
   const spawnWorker = useWorkers();
 
-  const rounds = repetitions(1, 5);
+  const rounds = repetitions(1, 3);
   for (let round = 1; round <= rounds; round++) {
     it(`is taken over again each time, by exactly one successor (round ${round}/${rounds})`, async () => {
       const cacheDir = join(tempDir(), "cache");
@@ -173,7 +173,7 @@ describe("a holder whose event loop is blocked past staleLockMs", () => {
   const tempDir = useTempDir();
   const spawnWorker = useWorkers();
 
-  const rounds = repetitions(1, 5);
+  const rounds = repetitions(1, 3);
   for (let round = 1; round <= rounds; round++) {
     it(`does not crash, and every published entry is whole (round ${round}/${rounds})`, async () => {
       const cacheDir = join(tempDir(), "cache");
