@@ -174,12 +174,11 @@ export class CacheManager {
     };
     this.#verify = checkVerify(verify);
     const fileSystem = (options as ConstructorOptions | undefined)?.[fileSystemSeam];
-    const dirForEvents = this.dir;
     this.#storage = new FileStorage({
       dir: this.dir,
       staleLockMs: this.#staleLockMs,
       onLockLost: (lockPath, error) => {
-        emit(channels.lockLost, () => ({ dir: dirForEvents, lockPath, error }));
+        emit(channels.lockLost, () => ({ dir: this.dir, lockPath, error }));
       },
       ...(fileSystem && { fileSystem }),
     });
