@@ -261,40 +261,43 @@ describe("read failures through the seam", () => {
   });
 });
 
+/**
+ * A manager on `platform` whose rename of a staged entry into place (not its record's, nor
+ * renames inside the internal folder) fails with `error` — the first `failures` times, or always.
+ */
+async function failingPublishRenames(
+  platform: NodeJS.Platform,
+  error: Error,
+  failures = Infinity,
+): Promise<{ cache: CacheManager; renames: () => number }> {
+  let renames = 0;
+  const cache = await managerWith(() => ({
+    platform,
+    async rename(from, to) {
+      if (isStaging(from) && !to.includes(".clarity-cache")) {
+        renames++;
+        if (renames <= failures) throw error;
+      }
+      return nodeFileSystem.rename(from, to);
+    },
+  }));
+  return { cache, renames: () => renames };
+}
+
 describe("Windows rename retries (platform win32 on the seam)", () => {
   it("a rename failing EBUSY twice, then succeeding, publishes the entry", async () => {
-    let renames = 0;
-    const cache = await managerWith(() => ({
-      platform: "win32",
-      async rename(from, to) {
-        if (isStaging(from) && !to.includes(".clarity-cache")) {
-          renames++;
-          if (renames <= 2) throw fsError("EBUSY", "rename");
-        }
-        return nodeFileSystem.rename(from, to);
-      },
-    }));
+    const { cache, renames } = await failingPublishRenames("win32", fsError("EBUSY", "rename"), 2);
     await cache.put("key", "published");
-    expect(renames).toBe(3);
+    expect(renames()).toBe(3);
     expect(await readFile(cache.pathFor("key"), "utf8")).toBe("published");
     expect(await readdir(new Layout(cache.dir).stagingDir)).toEqual([]);
   });
 
   it("a rename that always fails EPERM rejects with CacheIOError after the retries", async () => {
-    let renames = 0;
     const injected = fsError("EPERM", "rename");
-    const cache = await managerWith(() => ({
-      platform: "win32",
-      async rename(from, to) {
-        if (isStaging(from) && !to.includes(".clarity-cache")) {
-          renames++;
-          throw injected;
-        }
-        return nodeFileSystem.rename(from, to);
-      },
-    }));
+    const { cache, renames } = await failingPublishRenames("win32", injected);
     expectIOError(await rejection(cache.getOrCreate("key", () => "x")), injected);
-    expect(renames).toBeGreaterThan(3);
+    expect(renames()).toBeGreaterThan(3);
     const layout = new Layout(cache.dir);
     expect(await readdir(layout.stagingDir)).toEqual([]);
     expect(await readdir(layout.locksDir)).toEqual([]);
@@ -302,20 +305,10 @@ describe("Windows rename retries (platform win32 on the seam)", () => {
   });
 
   it("on Linux the same EBUSY is not retried", async () => {
-    let renames = 0;
     const injected = fsError("EBUSY", "rename");
-    const cache = await managerWith(() => ({
-      platform: "linux",
-      async rename(from, to) {
-        if (isStaging(from) && !to.includes(".clarity-cache")) {
-          renames++;
-          throw injected;
-        }
-        return nodeFileSystem.rename(from, to);
-      },
-    }));
+    const { cache, renames } = await failingPublishRenames("linux", injected);
     expectIOError(await rejection(cache.put("key", "x")), injected);
-    expect(renames).toBe(1);
+    expect(renames()).toBe(1);
   });
 });
 

@@ -27,6 +27,20 @@ function injected(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`injected ${code}`), { code });
 }
 
+/** A win32 file system whose every rename fails with `cause`, counting the attempts. */
+function renamesAlwaysFailing(cause: Error): { fs: FileSystem; renames: () => number } {
+  let renames = 0;
+  const fs: FileSystem = {
+    ...nodeFileSystem,
+    platform: "win32",
+    rename: () => {
+      renames++;
+      return Promise.reject(cause);
+    },
+  };
+  return { fs, renames: () => renames };
+}
+
 describe("writeAtomically", () => {
   it("writes exactly the bytes and leaves the staging folder empty", async () => {
     const { staging, target } = await setUp();
@@ -114,19 +128,11 @@ describe("writeAtomically", () => {
 
   it("a non-transient rename failure is not retried", async () => {
     const { staging, target } = await setUp();
-    let renames = 0;
     const cause = injected("EXDEV");
-    const fs: FileSystem = {
-      ...nodeFileSystem,
-      platform: "win32",
-      rename: () => {
-        renames++;
-        return Promise.reject(cause);
-      },
-    };
+    const { fs, renames } = renamesAlwaysFailing(cause);
     const error = await rejection(writeAtomically(fs, staging, target, Buffer.from("x")));
     expect((error as CacheIOError).cause).toBe(cause);
-    expect(renames).toBe(1);
+    expect(renames()).toBe(1);
     expect(await readdir(staging)).toEqual([]);
   });
 
@@ -151,19 +157,11 @@ describe("writeAtomically", () => {
 
   it("on win32, a rename that keeps failing gives up after a bounded number of tries", async () => {
     const { staging, target } = await setUp();
-    let renames = 0;
     const cause = injected("EPERM");
-    const fs: FileSystem = {
-      ...nodeFileSystem,
-      platform: "win32",
-      rename: () => {
-        renames++;
-        return Promise.reject(cause);
-      },
-    };
+    const { fs, renames } = renamesAlwaysFailing(cause);
     const error = await rejection(writeAtomically(fs, staging, target, Buffer.from("x")));
     expect((error as CacheIOError).cause).toBe(cause);
-    expect(renames).toBe(9);
+    expect(renames()).toBe(9);
     expect(await readdir(staging)).toEqual([]);
   });
 
