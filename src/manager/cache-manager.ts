@@ -9,7 +9,7 @@ import { type CacheCounters, type CacheStats, newCounters } from "./cache-stats.
 import { diagnosticsChannels as channels, emit } from "./diagnostics.js";
 import { type EntryInfo, toEntryInfo } from "./entry-info.js";
 import { entryName, parseEntryName } from "./entry-name.js";
-import { byLeastRecentUse, selectEvictions, type SizeBounds } from "./eviction.js";
+import { byLeastRecentUse, selectEvictions, type SizeBounds, totalSize } from "./eviction.js";
 import {
   assertOptionsObject,
   type CacheManagerOptions,
@@ -318,7 +318,7 @@ export class CacheManager {
     }
     const { valid, expired } = await this.#scan();
     for (const entry of expired) await this.#evict(entry, "expired");
-    let bytes = valid.reduce((sum, entry) => sum + entry.size, 0);
+    let bytes = totalSize(valid);
     let entries = valid.length;
     // The running count only says a bound may be crossed (a rewrite counts as a new entry);
     // the scan says whether it is.
@@ -419,7 +419,7 @@ export class CacheManager {
    */
   async stats(): Promise<CacheStats> {
     const { valid } = await this.#scan();
-    const bytes = valid.reduce((sum, entry) => sum + entry.size, 0);
+    const bytes = totalSize(valid);
     return { entries: valid.length, bytes, ...this.#counters };
   }
 

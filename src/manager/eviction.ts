@@ -6,6 +6,11 @@ export interface SizeBounds {
   maxEntries?: number | undefined;
 }
 
+/** The total size of the entries' data, in bytes. */
+export function totalSize(entries: readonly StoredEntry[]): number {
+  return entries.reduce((sum, entry) => sum + entry.size, 0);
+}
+
 /** Least recently used first; equal uses by creation, then by name, so the order is total. */
 export function byLeastRecentUse(a: StoredEntry, b: StoredEntry): number {
   return a.lastAccessAt - b.lastAccessAt || a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1);
@@ -24,7 +29,7 @@ export function selectEvictions(
     bounds.maxBytes === undefined ? Infinity : Math.floor(bounds.maxBytes * fraction);
   const entryLimit =
     bounds.maxEntries === undefined ? Infinity : Math.floor(bounds.maxEntries * fraction);
-  let bytes = entries.reduce((sum, entry) => sum + entry.size, 0);
+  let bytes = totalSize(entries);
   let count = entries.length;
   if (bytes <= byteLimit && count <= entryLimit) return [];
   const victims: StoredEntry[] = [];
